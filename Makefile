@@ -1,0 +1,53 @@
+# Camp Ashraf, an executable history: build and test entry points.
+#   make book      set up (venv, pinned packages, TeX), validate data, build HTML + PDF
+#   make test      the same set-up and build, then the whole test suite
+#   make validate  check data/ only (python -m analysis validate data)
+#   make bench     measure build, re-run and page weights into BENCHMARKS.md
+# The venv and system packages are installed only when missing; a second run reuses them.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: book test validate bench setup setup-test clean lock codebook
+
+# --- environment --------------------------------------------------------------
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; found " + sys.version.split()[0])'
+	@test -x $(PY) || { echo "==> creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> installing pinned packages from requirements.txt (first run: about a minute)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@# make the repository's analysis package importable from any working directory
+	@$(PY) -c 'import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "camp_ashraf_repo.pth").write_text(str(pathlib.Path.cwd().resolve()) + "\n")'
+	@$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (camp-ashraf)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	@bash tools/system-deps.sh book
+
+setup-test: $(STAMP)
+	@bash tools/system-deps.sh test
+
+# --- the book -----------------------------------------------------------------
+validate: $(STAMP)
+	@$(PY) -m analysis validate data
+
+book: setup
+	@$(PY) tools/build.py
+
+test: setup-test book
+	@$(PY) -m pytest tests
+
+bench: setup-test
+	@$(PY) tools/bench.py
+
+codebook: $(STAMP)
+	@$(PY) -m analysis codebook
+
+lock: $(STAMP)
+	@{ sed -n '1,3p' requirements.txt; $(PY) -m pip freeze --exclude-editable; } > requirements.lock.tmp && mv requirements.lock.tmp requirements.txt
+
+clean:
+	rm -rf _build test-artifacts

@@ -1,0 +1,30 @@
+"""Command line: `python -m analysis validate [DIR]`, `python -m analysis codebook`,
+`python -m analysis fill-estimates [DIR]`."""
+import sys
+
+USAGE = """usage: python -m analysis COMMAND
+  validate [DIR]        check data/ (or DIR): structure, frictionless, cross-table rules
+  fill-estimates [DIR]  write each event's low / best / high into events.csv from its claims
+  codebook              print the codebook page (MyST) generated from datapackage.json"""
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    if not args or args[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if args else 2
+    cmd, rest = args[0], args[1:]
+    if cmd == "validate":
+        from .validate import main as run
+        return run(rest)
+    if cmd == "fill-estimates":
+        from .maintain import fill_estimates
+        return fill_estimates(rest[0] if rest else None)
+    if cmd == "codebook":
+        from .codebook import main as run
+        return run(rest)
+    print(USAGE, file=sys.stderr)
+    return 2
+
+
+sys.exit(main())

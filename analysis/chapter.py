@@ -1,0 +1,261 @@
+"""What a chapter notebook calls. One line sets a chapter up and glues every number its prose
+may quote; each figure, table and note is then one call.
+
+Glue keys (use them in prose as {glue:text}`KEY`):
+- ``<event_id>.killed_best`` / ``.killed_low`` / ``.killed_high`` / ``.killed_range``, the same
+  for ``wounded``; ``<event_id>.detained``, ``.missing``, ``.relocated``
+- ``<claim_id>``: one source's figure in words ("at least 9", "about 400")
+- ``<population_id>``: one population count in words
+- ``<period_id>.events``, ``.attacks``, ``.killed_best``, ``.killed_low``, ``.killed_high``,
+  ``.wounded_best``, ``.wounded_low``, ``.wounded_high``
+- book-wide (``Overview``): ``book.events``, ``book.attacks``, ``book.claims``,
+  ``book.sources``, ``book.killed_best`` / ``_low`` / ``_high``, ``book.spells``
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import derive, plot, style
+from .load import Dataset, load
+from .text import (cite, fmt_claim, fmt_count, fmt_range, fmt_span, md_escape,
+                   md_table)
+
+TYPE_LABELS = {
+    "founding": "founding", "air_raid": "air raid", "missile_attack": "missile attack",
+    "bombing": "bombing", "raid": "raid", "rocket_attack": "rocket attack",
+    "assault": "assault", "siege_measure": "siege measure", "control_change": "change of control",
+    "relocation": "relocation", "legal": "legal", "diplomatic": "diplomatic", "report": "report",
+}
+COUNT_COLUMNS = ("killed_low", "killed_best", "killed_high", "wounded_low", "wounded_best",
+                 "wounded_high", "detained", "missing", "relocated")
+
+
+def _display(obj):
+    try:
+        from IPython.display import display
+    except ImportError:
+        return obj
+    display(obj)
+
+
+def _markdown(text: str):
+    try:
+        from IPython.display import Markdown
+    except ImportError:
+        return text
+    return Markdown(text)
+
+
+class _Base:
+    def __init__(self, data: Dataset | None = None, glue: bool = True):
+        style.apply()
+        style.use_vector_output()
+        self.data = data or load()
+        self.claims = derive.claims_with_sources(self.data.claims, self.data.sources)
+        self.today = pd.Timestamp.today().normalize()
+        self._glue_on = glue
+        self.glued: dict[str, str] = {}
+
+    def glue(self, key: str, value: str) -> None:
+        """Glue a value as text, hidden where it is glued ({glue:text} shows it unquoted)."""
+        self.glued[key] = value
+        if self._glue_on:
+            try:
+                from myst_nb import glue
+            except ImportError:
+                return
+            glue(key, str(value), display=False)
+
+    def _glue_events(self, events: pd.DataFrame) -> None:
+        for e in events.itertuples(index=False):
+            for col in COUNT_COLUMNS:
+                val = getattr(e, col)
+                if pd.notna(val):
+                    self.glue(f"{e.event_id}.{col}", fmt_count(val))
+            for m in ("killed", "wounded"):
+                if pd.notna(getattr(e, f"{m}_best")):
+                    self.glue(f"{e.event_id}.{m}_range",
+                              fmt_range(getattr(e, f"{m}_low"), getattr(e, f"{m}_best"),
+                                        getattr(e, f"{m}_high")))
+        mine = self.claims[self.claims["event_id"].isin(events["event_id"])]
+        for c in mine.itertuples(index=False):
+            self.glue(c.claim_id, fmt_claim(c.qualifier, c.value_min, c.value_max))
+
+    def _glue_population(self, pop: pd.DataFrame) -> None:
+        for p in pop.itertuples(index=False):
+            self.glue(p.population_id, fmt_claim(p.qualifier, p.value_min, p.value_max))
+
+    def events_table(self, events: pd.DataFrame, caption: str, name: str):
+        """The events as a numbered table: date, place, type, what happened, killed and
+        wounded (best, with the range), sources."""
+        rows = pd.DataFrame({
+            "Date": [fmt_span(e.start_date, e.end_date, e.date_precision)
+                     for e in events.itertuples(index=False)],
+            "Place": [style.PLACES.get(str(p), str(p)) for p in events["place"]],
+            "Type": [TYPE_LABELS.get(str(t), str(t)) for t in events["event_type"]],
+            "Event": events["title"].tolist(),
+            "Killed": [fmt_range(e.killed_low, e.killed_best, e.killed_high)
+                       for e in events.itertuples(index=False)],
+            "Wounded": [fmt_range(e.wounded_low, e.wounded_best, e.wounded_high)
+                        for e in events.itertuples(index=False)],
+            "Sources": [cite(k) for k in events["source_keys"]],
+        })
+        return _markdown(md_table(rows, caption, name, escape={"Date", "Place", "Type", "Event"},
+                                  widths=[14, 10, 10, 32, 10, 10, 14]))
+
+    def disagreements(self, events: pd.DataFrame):
+        """A 'sources disagree' note: for each event and measure on which sources give
+        different figures, who said what, each with its citation."""
+        dis = derive.disagreements(self.data.claims, self.data.sources,
+                                   events["event_id"].tolist())
+        if dis.empty:
+            return _markdown(":::{note} Sources agree\nNo two sources give different figures "
+                             "for the events of this chapter.\n:::\n")
+        titles = dict(zip(events["event_id"], events["title"]))
+        lines = [":::{admonition} Sources disagree", ":class: warning", ""]
+        for (eid, measure, group), grp in dis.groupby(["event_id", "measure", "group"],
+                                                       sort=False, observed=True):
+            who = "; ".join(
+                f"{fmt_claim(c.qualifier, c.value_min, c.value_max)} "
+                f"({md_escape(c.quoted)}, {cite(c.source_key)})"
+                for c in grp.itertuples(index=False))
+            whom = "" if str(group) == "residents" else f" ({md_escape(str(group).replace('_', ' '))})"
+            lines.append(f"- **{md_escape(titles.get(eid, eid))}**, {measure}{whom}: {who}.")
+        lines.append(":::")
+        return _markdown("\n".join(lines) + "\n")
+
+
+class Chapter(_Base):
+    """One period chapter: its events, claims and population, glued and charted."""
+
+    def __init__(self, period_id: str, data: Dataset | None = None, glue: bool = True):
+        super().__init__(data, glue)
+        periods = self.data.periods
+        match = periods[periods["period_id"] == period_id]
+        if match.empty:
+            raise KeyError(f"no period '{period_id}' in data/periods.csv; "
+                           f"known: {', '.join(periods['period_id'])}")
+        self.period = match.iloc[0]
+        self.id = period_id
+        ev = self.data.events
+        self.events = ev[ev["period_id"] == period_id].reset_index(drop=True)
+        self.start = self.period["start_date"]
+        self.end = min(self.period["end_date"], self.today)
+        pop = self.data.population
+        self.population = pop[(pop["date"] >= self.start) & (pop["date"] <= self.end)]
+        self._glue_events(self.events)
+        self._glue_population(self.population)
+        totals = derive.period_totals(ev, periods)
+        row = totals[totals["period_id"] == period_id].iloc[0]
+        for col in ("events", "attacks", "killed_best", "killed_low", "killed_high",
+                    "wounded_best", "wounded_low", "wounded_high"):
+            self.glue(f"{period_id}.{col}", fmt_count(row[col]))
+
+    def control_figure(self, pad_years: float = 1.0):
+        """Control of Camp Ashraf over the period (with a year either side), attacks below."""
+        pad = pd.Timedelta(days=round(365.25 * pad_years))
+        return plot.control_timeline(self.data.spells, self.data.events,
+                                     self.start - pad, min(self.end + pad, self.today),
+                                     today=self.today)
+
+    def casualty_figure(self):
+        """Killed and wounded in the period's attacks: ranges, best estimates, every claim."""
+        return plot.casualty_ranges(self.events, self.claims)
+
+    def population_figure(self):
+        return plot.population(self.population, self.start, self.end)
+
+    def table(self):
+        return self.events_table(self.events,
+                                 f"Events of chapter {self.period['order']}: "
+                                 f"{self.period['title']}", f"tbl-{self.id}-events")
+
+    def sources_disagree(self):
+        return self.disagreements(self.events)
+
+
+class Overview(_Base):
+    """The whole book's data: control 1986 to today, all attacks, population, sources."""
+
+    def __init__(self, data: Dataset | None = None, glue: bool = True):
+        super().__init__(data, glue)
+        d = self.data
+        self.start = pd.Timestamp("1986-01-01")
+        self.end = self.today
+        self.totals = derive.period_totals(d.events, d.periods)
+        att = derive.attacks(d.events)
+        for key, value in {
+            "book.events": len(d.events), "book.attacks": len(att),
+            "book.claims": len(d.claims), "book.sources": len(d.sources),
+            "book.spells": len(d.spells), "book.population": len(d.population),
+            "book.killed_best": att["killed_best"].fillna(0).sum(),
+            "book.killed_low": att["killed_low"].fillna(0).sum(),
+            "book.killed_high": att["killed_high"].fillna(0).sum(),
+            "book.wounded_best": att["wounded_best"].fillna(0).sum(),
+        }.items():
+            self.glue(key, fmt_count(value))
+        for row in self.totals.itertuples(index=False):
+            for col in ("events", "attacks", "killed_best", "killed_low", "killed_high"):
+                self.glue(f"{row.period_id}.{col}", fmt_count(getattr(row, col)))
+
+    def control_figure(self):
+        return plot.control_timeline(self.data.spells, self.data.events, self.start, self.end,
+                                     today=self.today)
+
+    def totals_figure(self, measure: str = "killed"):
+        return plot.period_totals(self.totals, measure)
+
+    def cumulative_figure(self):
+        return plot.cumulative(derive.cumulative_killed(self.data.events), self.data.spells,
+                               self.start, self.end)
+
+    def population_figure(self):
+        return plot.population(self.data.population)
+
+    def sources_figure(self):
+        return plot.claims_by_source(derive.claims_by_source_class(self.data.claims,
+                                                                   self.data.sources))
+
+    def attacks_table(self):
+        att = derive.attacks(self.data.events)
+        return self.events_table(att, "Every attack in the data, 1986 to today",
+                                 "tbl-all-attacks")
+
+    def spells_table(self):
+        s = self.data.spells
+        rows = pd.DataFrame({
+            "From": [fmt_span(x.start_date, x.start_date, x.start_precision)
+                     for x in s.itertuples(index=False)],
+            "Until": [fmt_span(x.end_date, x.end_date, x.end_precision) if pd.notna(x.end_date)
+                      else "today" for x in s.itertuples(index=False)],
+            "Controller": [style.controller_label(str(c)) for c in s["controller"]],
+            "Kind of control": [str(k).replace("_", " ") for k in s["control_kind"]],
+            "How it began": [str(k) for k in s["began_how"]],
+            "Attested": [str(k).replace("_", " ") for k in s["status"]],
+            "Sources": [cite(k) for k in s["source_keys"]],
+        })
+        return _markdown(md_table(rows, "Who controlled Camp Ashraf, 1986 to today",
+                                  "tbl-control-spells",
+                                  escape={"From", "Until", "Controller", "Kind of control",
+                                          "How it began", "Attested"}))
+
+    def totals_table(self):
+        t = self.totals
+        rows = pd.DataFrame({
+            "Chapter": [f"{p[1:]}. {title}" for p, title in zip(t["period_id"], t["title"])],
+            "Events": [fmt_count(v) for v in t["events"]],
+            "Attacks": [fmt_count(v) for v in t["attacks"]],
+            "Killed": [fmt_range(a, b, c) for a, b, c in
+                       zip(t["killed_low"], t["killed_best"], t["killed_high"])],
+            "Wounded": [fmt_range(a, b, c) for a, b, c in
+                        zip(t["wounded_low"], t["wounded_best"], t["wounded_high"])],
+        })
+        return _markdown(md_table(rows, "Events, attacks and casualties by chapter",
+                                  "tbl-period-totals"))
+
+    def sources_table(self):
+        tab = derive.claims_by_source_class(self.data.claims, self.data.sources)
+        rows = tab.reset_index().rename(columns={"source_class": "Kind of source"})
+        rows = rows.astype({c: "string" for c in rows.columns})
+        return _markdown(md_table(rows, "Figures given, by kind of source and what they count",
+                                  "tbl-claims-by-source"))

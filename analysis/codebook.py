@@ -1,0 +1,75 @@
+"""The data codebook, generated from data/datapackage.json so it can never drift from it:
+every table with its description, download link, keys, and every field with its type,
+constraints and description."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from . import data_dir
+from .text import md_escape
+
+
+def _constraints(field: dict) -> str:
+    cons = field.get("constraints", {})
+    parts = []
+    if cons.get("required"):
+        parts.append("required")
+    if cons.get("unique"):
+        parts.append("unique")
+    if "enum" in cons:
+        parts.append("one of: " + ", ".join(f"`{v}`" for v in cons["enum"]))
+    for key, word in (("minimum", "≥"), ("maximum", "≤")):
+        if key in cons:
+            parts.append(f"{word} {cons[key]}")
+    if "pattern" in cons:
+        parts.append("pattern `" + cons["pattern"].replace("`", "'") + "`")
+    if "maxLength" in cons:
+        parts.append(f"at most {cons['maxLength']} characters")
+    return "; ".join(parts).replace("|", "\\|") or "–"
+
+
+def page(folder: Path | str | None = None, link_prefix: str = "../data/") -> str:
+    """MyST Markdown for the codebook body (tables of fields, one per resource)."""
+    folder = data_dir(folder)
+    pkg = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    out = [f"**{md_escape(pkg.get('title', pkg.get('name', '')))}**, version "
+           f"{md_escape(pkg.get('version', ''))}. {md_escape(pkg.get('description', ''))}", ""]
+    lic = ", ".join(md_escape(x.get("title", x.get("name", ""))) for x in pkg.get("licenses", []))
+    out += [f"Licence: {lic}. Download the whole package description: "
+            f"{{download}}`datapackage.json <{link_prefix}datapackage.json>`.", ""]
+    for res in pkg["resources"]:
+        schema = res["schema"]
+        name = res["name"]
+        out += [f"({'codebook-' + name})=", f"## {md_escape(res.get('title', name))}", "",
+                md_escape(res.get("description", "")), "",
+                f"File: {{download}}`{res['path']} <{link_prefix}{res['path']}>`. "
+                f"Primary key: `{', '.join(_as_list(schema.get('primaryKey')))}`."]
+        for fk in schema.get("foreignKeys", []):
+            out.append(f" `{', '.join(_as_list(fk['fields']))}` refers to "
+                       f"`{fk['reference'].get('resource') or name}."
+                       f"{', '.join(_as_list(fk['reference']['fields']))}`.")
+        out += ["", f":::{{table}} Fields of {res['path']}", f":name: tbl-codebook-{name}",
+                ":widths: 18 10 30 42", "",
+                "| Field | Type | Constraints | Description |", "| --- | --- | --- | --- |"]
+        for field in schema["fields"]:
+            out.append(f"| `{field['name']}` | {field.get('type', 'string')} | "
+                       f"{_constraints(field)} | {md_escape(field.get('description', ''))} |")
+        out += [":::", ""]
+    return "\n".join(out)
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def main(argv=None) -> int:
+    print(page())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""The book's charts. Each function takes typed tables (from ``load``/``derive``) and returns a
+matplotlib Figure; nothing here reads files or computes a figure the data does not hold."""
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from . import style
+from .derive import SOURCE_CLASS, attacks
+from .text import fmt_count, short_date
+
+BEGAN = {"founding": "founded", "agreement": "agreement", "handover": "handover",
+         "raid": "raid", "relocation": "residents moved out", "capture": "captured",
+         "unknown": "unknown"}
+
+
+def _new(height: float, ncols: int = 1, **kw) -> tuple[Figure, list]:
+    style.apply()
+    fig = Figure(figsize=(style.WIDTH, height), layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False, **kw)[0]
+    return fig, list(axes)
+
+
+def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:
+    ax.set_xlim(start, end)
+    years = (end - start).days / 365.25
+    if years > 12:
+        ax.xaxis.set_major_locator(mdates.YearLocator(5))
+    elif years > 4:
+        ax.xaxis.set_major_locator(mdates.YearLocator(1))
+    elif years > 1.5:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+    else:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator(),
+                                                             show_offset=False))
+
+
+def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
+                     start: pd.Timestamp, end: pd.Timestamp,
+                     today: pd.Timestamp | None = None) -> Figure:
+    """Who controlled Camp Ashraf between two dates: one band of control spells (colour and
+    hatch per controller), each change of control marked with how it happened, and the
+    attacks on the camp below it, sized by the best estimate of people killed."""
+    today = today or pd.Timestamp.today().normalize()
+    fig, (ax,) = _new(2.6)
+    shown = set()
+    for s in spells.itertuples(index=False):
+        s_end = s.end_date if pd.notna(s.end_date) else today
+        if s_end < start or s.start_date > end:
+            continue
+        left, right = max(s.start_date, start), min(s_end, end)
+        cid = str(s.controller)
+        shown.add(cid)
+        ax.barh(1.0, right - left, left=left, height=0.55,
+                color=style.controller_colour(cid), hatch=style.controller_hatch(cid),
+                edgecolor="white", linewidth=0.8)
+        if start < s.start_date <= end:
+            ax.axvline(s.start_date, ymin=0.0, ymax=0.86, color="#444444", lw=0.7, ls="--")
+            ax.annotate(BEGAN.get(str(s.began_how), str(s.began_how)), (s.start_date, 1.36),
+                        ha="center", va="bottom", fontsize=7, color="#333333")
+    att = attacks(events)
+    att = att[(att["place"].astype("string") == "ashraf")
+              & (att["start_date"] >= start) & (att["start_date"] <= end)]
+    if len(att):
+        killed = att["killed_best"].astype("Float64").fillna(0).to_numpy(dtype=float)
+        sizes = 18 + 9 * np.sqrt(killed)
+        ax.vlines(att["start_date"], 0.0, 0.7, color="#666666", lw=0.6)
+        ax.scatter(att["start_date"], np.zeros(len(att)), s=sizes, marker="o",
+                   facecolor=style.OKABE_ITO["vermillion"], edgecolor="black", lw=0.5,
+                   zorder=3)
+    ax.set_ylim(-0.45, 1.75)
+    ax.set_yticks([0, 1], ["attacks", "control"])
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    _date_axis(ax, start, end)
+    handles = [Patch(facecolor=style.controller_colour(c), hatch=style.controller_hatch(c),
+                     edgecolor="white", label=style.controller_label(c))
+               for c in style.CONTROLLERS if c in shown]
+    if len(att):
+        handles.append(Line2D([], [], marker="o", ls="", markerfacecolor=style.OKABE_ITO[
+            "vermillion"], markeredgecolor="black", label="attack (size: people killed)"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)))
+    return fig
+
+
+def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
+                    measures: tuple[str, ...] = ("killed", "wounded")) -> Figure:
+    """For each attack: the range from the lowest to the highest figure any source gives
+    (grey bar), the best estimate (black tick) and every source's claim as a marker whose
+    shape and colour say what kind of source gave it (open markers: "at least" / "up to")."""
+    att = attacks(events).sort_values("start_date", ascending=False, kind="stable")
+    labels = [f"{short_date(e.start_date, e.date_precision)}  {e.title}"
+              for e in att.itertuples(index=False)]
+    height = 1.3 + 0.32 * max(len(att), 1)
+    fig, axes = _new(height, ncols=len(measures), sharey=True)
+    ypos = np.arange(len(att))
+    used = set()
+    for ax, measure in zip(axes, measures):
+        low, best, high = (f"{measure}_low", f"{measure}_best", f"{measure}_high")
+        for y, e in zip(ypos, att.itertuples(index=False)):
+            lo, be, hi = getattr(e, low), getattr(e, best), getattr(e, high)
+            if pd.isna(be):
+                ax.text(0, y, "no figure", va="center", ha="left", fontsize=7, color="#777777")
+                continue
+            ax.plot([lo, hi], [y, y], color="#BBBBBB", lw=5, solid_capstyle="butt", zorder=1)
+            ax.plot([be, be], [y - 0.32, y + 0.32], color="black", lw=1.6, zorder=2)
+            mine = claims[(claims["event_id"] == e.event_id) & (claims["measure"] == measure)
+                          & (claims["group"].astype("string") == "residents")]
+            mine = mine.sort_values(["point", "claim_id"], kind="stable")
+            offsets = np.linspace(-0.22, 0.22, len(mine)) if len(mine) > 1 else [0.0]
+            for dy, c in zip(offsets, mine.itertuples(index=False)):
+                cls = c.source_class if isinstance(c.source_class, str) else "Other"
+                marker, colour = style.SOURCE_MARKERS[cls]
+                used.add(cls)
+                open_ = str(c.qualifier) in ("at_least", "up_to")
+                ax.scatter([c.point], [y + dy], marker=marker, s=26, zorder=3,
+                           facecolor="white" if open_ else colour, edgecolor=colour, lw=0.9)
+        ax.set_xlim(left=0)
+        ax.set_xlabel(f"people {measure}")
+        ax.grid(axis="x", color="#EEEEEE", lw=0.6)
+        ax.set_axisbelow(True)
+    axes[0].set_yticks(ypos, labels)
+    axes[0].set_ylim(-0.7, len(att) - 0.3)
+    handles = [Line2D([], [], color="#BBBBBB", lw=5, label="lowest to highest figure"),
+               Line2D([], [], color="black", lw=1.6, marker="|", ls="", markersize=9,
+                      label="best estimate")]
+    handles += [Line2D([], [], marker=style.SOURCE_MARKERS[c][0], ls="",
+                       color=style.SOURCE_MARKERS[c][1], label=c)
+                for c in style.SOURCE_MARKERS if c in used]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4)
+    return fig
+
+
+def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
+               end: pd.Timestamp | None = None) -> Figure:
+    """Counts of residents over time, one colour per place; a vertical bar spans a range
+    given by a source, an open marker is an "at least" or "up to" figure."""
+    fig, (ax,) = _new(2.8)
+    data = pop.copy()
+    if start is not None:
+        data = data[(data["date"] >= start) & (data["date"] <= end)]
+    data = data.assign(point=data["value_min"].fillna(data["value_max"]),
+                       upper=data["value_max"].fillna(data["value_min"]))
+    for place, grp in data.groupby("place", observed=True, sort=False):
+        colour = style.PLACE_COLOURS.get(str(place), style.OKABE_ITO["grey"])
+        closed = grp[grp["qualifier"].astype("string").isin(["exact", "about"])]
+        opened = grp[~grp.index.isin(closed.index)]
+        ax.vlines(grp["date"], grp["point"], grp["upper"], color=colour, lw=1.5)
+        ax.scatter(closed["date"], closed["point"], color=colour, s=22, zorder=3,
+                   label=style.PLACES.get(str(place), str(place)))
+        ax.scatter(opened["date"], opened["point"], facecolor="white", edgecolor=colour,
+                   s=22, zorder=3)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("residents")
+    ax.yaxis.set_major_formatter(lambda v, _: fmt_count(v))
+    ax.grid(axis="y", color="#EEEEEE", lw=0.6)
+    ax.set_axisbelow(True)
+    if len(data):
+        lo = start if start is not None else data["date"].min() - pd.Timedelta(days=200)
+        hi = end if end is not None else data["date"].max() + pd.Timedelta(days=200)
+        _date_axis(ax, lo, hi)
+    fig.legend(loc="outside lower center", ncols=4)
+    return fig
+
+
+def period_totals(totals: pd.DataFrame, measure: str = "killed") -> Figure:
+    """Casualties of attacks per period: best estimate (bar) and low to high (whisker)."""
+    fig, (ax,) = _new(3.0)
+    t = totals.iloc[::-1]
+    y = np.arange(len(t))
+    best = t[f"{measure}_best"].to_numpy(float)
+    ax.barh(y, best, color=style.OKABE_ITO["vermillion"], height=0.6)
+    ax.errorbar(best, y, xerr=[best - t[f"{measure}_low"].to_numpy(float),
+                               t[f"{measure}_high"].to_numpy(float) - best],
+                fmt="none", ecolor="black", elinewidth=0.8, capsize=3)
+    ax.set_yticks(y, [f"{p}. {title}" for p, title in
+                      zip(t["period_id"].str[1:], t["title"])])
+    ax.set_xlabel(f"people {measure} in attacks (best estimate; whiskers: lowest to highest)")
+    ax.grid(axis="x", color="#EEEEEE", lw=0.6)
+    ax.set_axisbelow(True)
+    return fig
+
+
+def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
+               end: pd.Timestamp) -> Figure:
+    """People killed in attacks on the MEK's camps, cumulated over time: best estimate (line)
+    between the cumulated lowest and highest figures (band); control of Ashraf shaded below."""
+    fig, (ax,) = _new(3.0)
+    for s in spells.itertuples(index=False):
+        s_end = s.end_date if pd.notna(s.end_date) else end
+        ax.axvspan(max(s.start_date, start), min(s_end, end), ymin=0, ymax=0.04,
+                   color=style.controller_colour(str(s.controller)),
+                   hatch=style.controller_hatch(str(s.controller)), lw=0)
+    x = pd.concat([pd.Series([start]), cum["start_date"], pd.Series([end])])
+    def steps(col):
+        return np.concatenate([[0], cum[col].to_numpy(float), [cum[col].iloc[-1]]])
+    ax.fill_between(x, steps("killed_low"), steps("killed_high"), step="post",
+                    color="#DDDDDD", label="lowest to highest")
+    ax.step(x, steps("killed_best"), where="post", color="black", lw=1.4, label="best estimate")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("people killed (cumulative)")
+    _date_axis(ax, start, end)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def claims_by_source(table: pd.DataFrame) -> Figure:
+    """How many figures each kind of source gives, split by what they count."""
+    fig, (ax,) = _new(2.9)
+    t = table.drop(columns="all").iloc[::-1]
+    left = np.zeros(len(t))
+    colours = [style.OKABE_ITO[c] for c in ("vermillion", "orange", "blue", "sky", "green")]
+    hatches = ["", "//", "..", "\\\\", "xx"]
+    for (measure, colour, hatch) in zip(t.columns, colours, hatches):
+        vals = t[measure].to_numpy(float)
+        ax.barh(t.index, vals, left=left, color=colour, hatch=hatch, edgecolor="white",
+                lw=0.5, label=measure)
+        left += vals
+    ax.set_xlabel("figures given (claims)")
+    ax.grid(axis="x", color="#EEEEEE", lw=0.6)
+    ax.set_axisbelow(True)
+    fig.legend(loc="outside lower center", ncols=len(t.columns))
+    return fig
+
+
+__all__ = ["control_timeline", "casualty_ranges", "population", "period_totals",
+           "cumulative", "claims_by_source", "SOURCE_CLASS"]

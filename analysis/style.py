@@ -1,0 +1,99 @@
+"""One style for every figure of the book.
+
+Palette: Okabe and Ito's colour-blind-safe set. Each controller of Camp Ashraf has one fixed
+colour and one hatch pattern across the whole book, so charts stay readable in greyscale
+print; each kind of source has a fixed marker shape.
+
+Output: vector only. Figures are displayed as SVG (for HTML) and PDF (for LaTeX), with fixed
+SVG ids and PDF dates so a re-run produces identical bytes (nbval compares them).
+"""
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")  # no GUI; the notebook's display formatter does the showing
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+
+OKABE_ITO = {
+    "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
+    "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000",
+    "grey": "#999999",
+}
+
+CONTROLLERS = {  # id -> (label, colour, hatch); the one place a controller's look is set
+    "mek": ("MEK base under the Iraqi state", OKABE_ITO["orange"], ""),
+    "us_forces": ("US forces", OKABE_ITO["blue"], "//"),
+    "iraqi_government": ("Iraqi government", OKABE_ITO["green"], ".."),
+    "isis": ("ISIS", OKABE_ITO["black"], "xx"),
+    "badr_pmf": ("Badr Organization / PMF", OKABE_ITO["purple"], "\\\\"),
+    "unknown": ("Unknown", "#DDDDDD", "??"),
+}
+
+SOURCE_MARKERS = {  # source class -> (marker, colour)
+    "UN": ("o", OKABE_ITO["blue"]),
+    "NGOs": ("s", OKABE_ITO["green"]),
+    "Academic and courts": ("*", OKABE_ITO["sky"]),
+    "Press": ("^", OKABE_ITO["black"]),
+    "Encyclopedia": ("P", OKABE_ITO["grey"]),
+    "Governments": ("D", OKABE_ITO["vermillion"]),
+    "MEK / NCRI": ("v", OKABE_ITO["orange"]),
+    "Iranian-state-aligned": ("X", OKABE_ITO["purple"]),
+    "Other": (".", OKABE_ITO["grey"]),
+}
+
+PLACES = {"ashraf": "Camp Ashraf", "liberty": "Camp Liberty", "ashraf3": "Ashraf 3 (Albania)",
+          "elsewhere": "Elsewhere", "iraq": "Iraq"}
+PLACE_COLOURS = {"ashraf": OKABE_ITO["green"], "liberty": OKABE_ITO["vermillion"],
+                 "ashraf3": OKABE_ITO["sky"], "iraq": OKABE_ITO["grey"],
+                 "elsewhere": OKABE_ITO["grey"]}
+
+WIDTH = 7.0  # inches: the text width of the PDF
+RC = {
+    "figure.figsize": (WIDTH, 3.2),
+    "figure.dpi": 100,
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "hatch.linewidth": 0.6,
+    "svg.fonttype": "none",     # text stays text in SVG: smaller, searchable, selectable
+    "svg.hashsalt": "camp-ashraf",
+    "pdf.fonttype": 42,
+    "path.simplify": True,
+}
+
+
+def apply() -> None:
+    """Set the book's matplotlib style and deterministic output."""
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    plt.rcParams.update(RC)
+
+
+def use_vector_output() -> None:
+    """In a notebook: show figures as SVG (HTML) and PDF (LaTeX), nothing raster."""
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # plain Python: nothing to configure
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("svg", "pdf")
+
+
+def controller_label(cid: str) -> str:
+    return CONTROLLERS.get(cid, (cid,))[0]
+
+
+def controller_colour(cid: str) -> str:
+    return CONTROLLERS.get(cid, ("", OKABE_ITO["grey"]))[1]
+
+
+def controller_hatch(cid: str) -> str:
+    return CONTROLLERS.get(cid, ("", "", ""))[2]

@@ -1,0 +1,97 @@
+"""Turning data into text for the book: numbers, dates, claims, and MyST Markdown that shows
+data values literally (no markup, HTML, role or LaTeX in a data cell is ever interpreted)."""
+from __future__ import annotations
+
+import string
+
+import pandas as pd
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+QUALIFIER_WORDS = {"exact": "{}", "about": "about {}", "at_least": "at least {}",
+                   "up_to": "up to {}"}
+_PUNCT = set(string.punctuation)
+
+
+def md_escape(value) -> str:
+    """Escape a data value for MyST Markdown: every ASCII punctuation character is
+    backslash-escaped (CommonMark treats that as the literal character), newlines fold."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = " ".join(str(value).split())
+    return "".join("\\" + ch if ch in _PUNCT else ch for ch in text)
+
+
+def fmt_count(n) -> str:
+    if n is None or pd.isna(n):
+        return "–"
+    return f"{int(round(float(n))):,}"
+
+
+def fmt_claim(qualifier, vmin, vmax) -> str:
+    value = vmin if pd.notna(vmin) else vmax
+    return QUALIFIER_WORDS[str(qualifier)].format(fmt_count(value))
+
+
+def fmt_range(low, best, high) -> str:
+    if pd.isna(best):
+        return "–"
+    if low == high:
+        return fmt_count(best)
+    return f"{fmt_count(best)} ({fmt_count(low)}–{fmt_count(high)})"
+
+
+def fmt_date(ts, precision="day") -> str:
+    if ts is None or pd.isna(ts):
+        return ""
+    precision = str(precision)
+    if precision == "year":
+        return f"{ts.year}"
+    if precision == "month":
+        return f"{MONTHS[ts.month - 1]} {ts.year}"
+    return f"{ts.day} {MONTHS[ts.month - 1]} {ts.year}"
+
+
+def fmt_span(start, end, precision="day") -> str:
+    """A date or a span of dates at the given precision: '28–29 July 2009', 'July 2009'."""
+    a, b = fmt_date(start, precision), fmt_date(end, precision)
+    if pd.isna(end) or a == b:
+        return a
+    if str(precision) == "day" and start.year == end.year and start.month == end.month:
+        return f"{start.day}–{b}"
+    return f"{a} – {b}"
+
+
+def short_date(ts, precision="day") -> str:
+    precision = str(precision)
+    if precision == "year":
+        return f"{ts.year}"
+    if precision == "month":
+        return f"{MONTHS[ts.month - 1][:3]} {ts.year}"
+    return f"{ts.day} {MONTHS[ts.month - 1][:3]} {ts.year}"
+
+
+def cite(keys) -> str:
+    """A MyST citation role for a ';'-separated list of keys (or a list of keys)."""
+    if isinstance(keys, str):
+        keys = [k for k in keys.split(";") if k]
+    keys = [k for k in keys if k]
+    return "{cite:p}`" + ",".join(keys) + "`" if keys else ""
+
+
+def md_table(frame: pd.DataFrame, caption: str, name: str, escape: set[str] | None = None,
+             widths: list[int] | None = None) -> str:
+    """A numbered, captioned MyST table. Columns named in ``escape`` (default: all) are
+    escaped as literal text; the others are trusted markup made by this package."""
+    escape = set(frame.columns) if escape is None else escape
+    head = "| " + " | ".join(md_escape(c) for c in frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = [md_escape(v) if col in escape else str(v).replace("|", "\\|")
+                 for col, v in zip(frame.columns, row)]
+        body.append("| " + " | ".join(cells) + " |")
+    opts = f":name: {name}\n"
+    if widths:
+        opts += ":widths: " + " ".join(str(w) for w in widths) + "\n"
+    return f":::{{table}} {md_escape(caption)}\n{opts}\n" + "\n".join([head, rule, *body]) + "\n:::\n"

@@ -1,0 +1,147 @@
+"""Build the book: validate the data, then HTML and PDF into a staging area, and publish both
+only when everything succeeded. A failed build leaves the last good outputs untouched.
+
+    python tools/build.py [--html-only] [--root DIR]
+
+Published outputs: _build/html/ (the site, with camp-ashraf.pdf at its root) and
+_build/latex/camp-ashraf.pdf. Staging (kept between runs for incremental builds and the
+execution cache): _build/.stage/_build/.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PDF = "camp-ashraf.pdf"
+STRICT = ["-W", "-n", "--keep-going"]
+
+
+def say(msg: str) -> None:
+    print(f"==> {msg}", flush=True)
+
+
+def fail(msg: str, root: Path) -> int:
+    print(f"\nBUILD FAILED: {msg}", file=sys.stderr)
+    html = root / "_build" / "html" / "index.html"
+    if html.exists():
+        print(f"The last good build is untouched: {html.parent}", file=sys.stderr)
+    return 1
+
+
+def jupyter_book(root: Path, builder: str, stage: Path, log: Path) -> tuple[int, str]:
+    """Run one jupyter-book build, streaming its progress lines, keeping the full log."""
+    exe = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(exe), "build", str(root), "--path-output", str(stage), "--builder", builder,
+           *STRICT]
+    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
+           "PYTHONHASHSEED": "0"}
+    lines = []
+    with subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, env=env, bufsize=1) as proc:
+        for line in proc.stdout:
+            lines.append(line)
+            if _progress(line):
+                print("    " + line.rstrip()[:160], flush=True)
+    log.write_text("".join(lines), encoding="utf-8")
+    return proc.returncode, "".join(lines)
+
+
+_PROGRESS = re.compile(r"(Executing notebook|Executed notebook|reading sources|writing output|"
+                       r"WARNING|ERROR|Error|Exception|Traceback|build succeeded|"
+                       r"finished with problems|Output written|Latexmk: All targets|"
+                       r"Running '|Rule 'xelatex|Finished generating|Cached executed|"
+                       r"Using cached notebook)")
+
+
+def _progress(line: str) -> bool:
+    return bool(_PROGRESS.search(line))
+
+
+def explain(output: str) -> str:
+    """The reader-facing reason of a failed build: a failing notebook names its chapter and
+    error; otherwise the warnings."""
+    nb = re.findall(r"(?:ExecutionError|Executing notebook failed)[^\n]*", output)
+    chapter = re.findall(r"([\w/.-]+\.(?:md|ipynb))(?::\d+)?: (?:WARNING|ERROR): "
+                         r"Executing notebook failed[^\n]*", output)
+    errors = re.findall(r"^(\w*(?:Error|Exception)): (.*)$", output, re.M)
+    if chapter or nb:
+        where = chapter[0] if chapter else "a chapter"
+        err = next((f"{a}: {b}" for a, b in reversed(errors)
+                    if a not in ("ExecutionError", "CellExecutionError")), "see the log")
+        return f"a notebook cell raised in {where}: {err}"
+    warnings = re.findall(r"^.*(?:WARNING|ERROR):.*$", output, re.M)
+    if warnings:
+        return "warnings are errors in this book:\n  " + "\n  ".join(warnings[:20])
+    tail = "\n  ".join(output.strip().splitlines()[-15:])
+    return f"the build stopped:\n  {tail}"
+
+
+def publish(stage_out: Path, root: Path, html_only: bool) -> None:
+    """Swap the staged outputs into _build/ in one move each."""
+    out = root / "_build"
+    html_new = out / "html.new"
+    shutil.rmtree(html_new, ignore_errors=True)
+    shutil.copytree(stage_out / "html", html_new)
+    if not html_only:
+        shutil.copyfile(stage_out / "latex" / PDF, html_new / PDF)
+        (out / "latex").mkdir(parents=True, exist_ok=True)
+        tmp = out / "latex" / (PDF + ".new")
+        shutil.copyfile(stage_out / "latex" / PDF, tmp)
+        os.replace(tmp, out / "latex" / PDF)
+    old = out / "html.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if (out / "html").exists():
+        os.replace(out / "html", old)
+    os.replace(html_new, out / "html")
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--html-only", action="store_true", help="skip the PDF")
+    ap.add_argument("--root", type=Path, default=ROOT, help="the book's folder")
+    args = ap.parse_args(argv)
+    root = args.root.resolve()
+    stage = root / "_build" / ".stage"
+    logs = root / "_build" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+
+    say("validating data/")
+    sys.path.insert(0, str(root))
+    from analysis.validate import validate
+    problems = validate(root / "data", root / "references.bib")
+    if problems:
+        for p in problems:
+            print(f"  {p}", file=sys.stderr)
+        return fail(f"{len(problems)} problem(s) in data/; no notebook was executed", root)
+    say("data valid")
+
+    builders = [("html", "HTML site")] + ([] if args.html_only else [("pdflatex", "PDF")])
+    for builder, label in builders:
+        say(f"building the {label} (notebooks execute only when their code or data changed)")
+        code, output = jupyter_book(root, builder, stage, logs / f"{builder}.log")
+        if code != 0:
+            print(f"  full log: {logs / f'{builder}.log'}", file=sys.stderr)
+            return fail(f"the {label} build failed: {explain(output)}", root)
+    stage_out = stage / "_build"
+    if not args.html_only and not (stage_out / "latex" / PDF).exists():
+        return fail(f"LaTeX ran but {PDF} was not written; see {logs / 'pdflatex.log'}", root)
+
+    publish(stage_out, root, args.html_only)
+    say(f"done in {time.monotonic() - t0:.0f} s")
+    print(f"    HTML: {root / '_build' / 'html' / 'index.html'}")
+    if not args.html_only:
+        print(f"    PDF:  {root / '_build' / 'latex' / PDF}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
