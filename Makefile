@@ -38,7 +38,9 @@ book: setup
 	@$(PY) tools/build.py
 
 test: setup-test book
-	@$(PY) -m pytest tests
+	@$(PY) tools/notebooks.py _build/nbval
+	@$(PY) -m pytest -p no:cacheprovider tests _build/nbval --nbval \
+		--nbval-sanitize-with tests/nbval-sanitize.cfg -o junit_family=xunit2
 
 bench: setup-test
 	@$(PY) tools/bench.py

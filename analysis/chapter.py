@@ -30,6 +30,17 @@ COUNT_COLUMNS = ("killed_low", "killed_best", "killed_high", "wounded_low", "wou
                  "wounded_high", "detained", "missing", "relocated")
 
 
+def _place(e) -> str:
+    if str(e.place) == "elsewhere" and isinstance(e.place_detail, str) and e.place_detail:
+        return e.place_detail
+    return style.PLACES.get(str(e.place), str(e.place))
+
+
+def residents(pop: pd.DataFrame) -> pd.DataFrame:
+    """Population counts of residents (not of defectors held apart)."""
+    return pop[pop["group"].astype("string") == "residents"]
+
+
 def _display(obj):
     try:
         from IPython.display import display
@@ -86,22 +97,28 @@ class _Base:
             self.glue(p.population_id, fmt_claim(p.qualifier, p.value_min, p.value_max))
 
     def events_table(self, events: pd.DataFrame, caption: str, name: str):
-        """The events as a numbered table: date, place, type, what happened, killed and
-        wounded (best, with the range), sources."""
+        """The events as a numbered table (date, place and kind, what happened, killed and
+        wounded as best estimate with the range), then each event's sources as a list."""
         rows = pd.DataFrame({
+            "No.": [str(i) for i in range(1, len(events) + 1)],
             "Date": [fmt_span(e.start_date, e.end_date, e.date_precision)
                      for e in events.itertuples(index=False)],
-            "Place": [style.PLACES.get(str(p), str(p)) for p in events["place"]],
-            "Type": [TYPE_LABELS.get(str(t), str(t)) for t in events["event_type"]],
-            "Event": events["title"].tolist(),
+            "Event": [f"{md_escape(e.title)} *({md_escape(_place(e))}, "
+                      f"{md_escape(TYPE_LABELS.get(str(e.event_type), str(e.event_type)))})*"
+                      for e in events.itertuples(index=False)],
             "Killed": [fmt_range(e.killed_low, e.killed_best, e.killed_high)
                        for e in events.itertuples(index=False)],
             "Wounded": [fmt_range(e.wounded_low, e.wounded_best, e.wounded_high)
                         for e in events.itertuples(index=False)],
-            "Sources": [cite(k) for k in events["source_keys"]],
         })
-        return _markdown(md_table(rows, caption, name, escape={"Date", "Place", "Type", "Event"},
-                                  widths=[14, 10, 10, 32, 10, 10, 14]))
+        table = md_table(rows, caption, name, escape={"Date", "Killed", "Wounded"},
+                         widths=[5, 17, 50, 14, 14])
+        sources = "\n".join(f"{i}. {cite(k)}" for i, k in
+                             enumerate(events["source_keys"], start=1))
+        note = ("Killed and wounded: the best estimate, with the lowest and highest figures "
+                "any source gives in brackets (residents only; see the methods chapter). "
+                "Sources of each numbered event:")
+        return _markdown(table + "\n" + note + "\n\n" + sources + "\n")
 
     def disagreements(self, events: pd.DataFrame):
         """A 'sources disagree' note: for each event and measure on which sources give
@@ -141,7 +158,7 @@ class Chapter(_Base):
         self.events = ev[ev["period_id"] == period_id].reset_index(drop=True)
         self.start = self.period["start_date"]
         self.end = min(self.period["end_date"], self.today)
-        pop = self.data.population
+        pop = residents(self.data.population)
         self.population = pop[(pop["date"] >= self.start) & (pop["date"] <= self.end)]
         self._glue_events(self.events)
         self._glue_population(self.population)
@@ -167,8 +184,8 @@ class Chapter(_Base):
 
     def table(self):
         return self.events_table(self.events,
-                                 f"Events of chapter {self.period['order']}: "
-                                 f"{self.period['title']}", f"tbl-{self.id}-events")
+                                 f"Events of the period: {self.period['title']}",
+                                 f"tbl-{self.id}-events")
 
     def sources_disagree(self):
         return self.disagreements(self.events)
@@ -210,7 +227,7 @@ class Overview(_Base):
                                self.start, self.end)
 
     def population_figure(self):
-        return plot.population(self.data.population)
+        return plot.population(residents(self.data.population))
 
     def sources_figure(self):
         return plot.claims_by_source(derive.claims_by_source_class(self.data.claims,

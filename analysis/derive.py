@@ -57,8 +57,8 @@ def estimates(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     c = c[c["group"].astype("string") == "residents"]
     rows = []
     for (event_id, measure), grp in c.groupby(["event_id", "measure"], observed=True, sort=True):
-        ranked = grp.assign(_date=grp["claim_date"].fillna(pd.Timestamp.min)).sort_values(
-            ["rank", "_date", "point"], ascending=[True, False, False], kind="stable")
+        ranked = grp.sort_values(["rank", "claim_date", "point"], ascending=[True, False, False],
+                                 kind="stable", na_position="last")
         top = ranked.iloc[0]
         rows.append({
             "event_id": event_id, "measure": measure,

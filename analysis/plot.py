@@ -49,6 +49,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     today = today or pd.Timestamp.today().normalize()
     fig, (ax,) = _new(2.6)
     shown = set()
+    n_changes = 0
     for s in spells.itertuples(index=False):
         s_end = s.end_date if pd.notna(s.end_date) else today
         if s_end < start or s.start_date > end:
@@ -61,8 +62,10 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                 edgecolor="white", linewidth=0.8)
         if start < s.start_date <= end:
             ax.axvline(s.start_date, ymin=0.0, ymax=0.86, color="#444444", lw=0.7, ls="--")
-            ax.annotate(BEGAN.get(str(s.began_how), str(s.began_how)), (s.start_date, 1.36),
+            ax.annotate(BEGAN.get(str(s.began_how), str(s.began_how)),
+                        (s.start_date, 1.34 + 0.2 * (n_changes % 2)),
                         ha="center", va="bottom", fontsize=7, color="#333333")
+            n_changes += 1
     att = attacks(events)
     att = att[(att["place"].astype("string") == "ashraf")
               & (att["start_date"] >= start) & (att["start_date"] <= end)]
@@ -73,7 +76,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         ax.scatter(att["start_date"], np.zeros(len(att)), s=sizes, marker="o",
                    facecolor=style.OKABE_ITO["vermillion"], edgecolor="black", lw=0.5,
                    zorder=3)
-    ax.set_ylim(-0.45, 1.75)
+    ax.set_ylim(-0.45, 1.85)
     ax.set_yticks([0, 1], ["attacks", "control"])
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)

@@ -46,6 +46,8 @@ def _frictionless(folder: Path) -> list[Problem]:
         for err in task.errors:
             row = getattr(err, "row_number", None)
             field = getattr(err, "field_name", None)
+            if not field and getattr(err, "field_names", None):
+                field = ", ".join(err.field_names)  # a foreign-key error names its fields
             cell = getattr(err, "cell", None)
             note = err.note or err.message
             msg = f"{err.title.lower()}: {note}"

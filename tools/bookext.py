@@ -9,12 +9,16 @@
    only its own notebook (jupyter-cache's own keying).
 2. The PDF shows no code: in LaTeX every notebook cell's source is dropped (readers of the
    PDF get prose, figures and tables; the code is in the site's toggles and the notebooks).
-3. Downloads on every chapter page: the executed notebook (.ipynb) and the whole-book PDF,
+3. Arabic script in the PDF: XeLaTeX's main font neither shapes Arabic nor writes it right to
+   left, so every run of Arabic-script text (prose, captions, data in tables) is set in
+   Noto Naskh Arabic, right to left (\\arabicfont and \\beginR ... \\endR, see _config.yml).
+4. Downloads on every chapter page: the executed notebook (.ipynb) and the whole-book PDF,
    in the theme's download menu (the theme's own "print to PDF" stays).
 """
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -98,7 +102,38 @@ def _drop_code_in_latex(app, doctree, docname):
             node.parent.remove(node)
 
 
+ARABIC = "\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF"
+ARABIC_RUN = re.compile(f"[{ARABIC}]+(?:[\\s\u200c]+[{ARABIC}]+)*")
+
+
+def _arabic_in_latex(app, doctree, docname):
+    if app.builder.format != "latex":
+        return
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        if parent is None or isinstance(parent, (nodes.literal_block, nodes.raw,
+                                                 nodes.literal)):
+            continue
+        value = str(text)
+        if not ARABIC_RUN.search(value):
+            continue
+        parts, last = [], 0
+        for m in ARABIC_RUN.finditer(value):
+            if m.start() > last:
+                parts.append(nodes.Text(value[last:m.start()]))
+            parts.append(nodes.raw("", "{\\arabicfont\\beginR " + m.group(0) + "\\endR}",
+                                   format="latex"))
+            last = m.end()
+        if last < len(value):
+            parts.append(nodes.Text(value[last:]))
+        index = parent.index(text)
+        parent.remove(text)
+        for offset, part in enumerate(parts):
+            parent.insert(index + offset, part)
+
+
 def setup(app):
+    app.connect("doctree-resolved", _arabic_in_latex)
     app.connect("doctree-resolved", _drop_code_in_latex)
     app.connect("config-inited", _set_cache_path)
     app.connect("html-page-context", _add_downloads, priority=600)

@@ -76,6 +76,9 @@ def explain(output: str) -> str:
         err = next((f"{a}: {b}" for a, b in reversed(errors)
                     if a not in ("ExecutionError", "CellExecutionError")), "see the log")
         return f"a notebook cell raised in {where}: {err}"
+    latex = re.findall(r"^! .*$|^.*LaTeX Error.*$", output, re.M)
+    if latex:
+        return "LaTeX failed:\n  " + "\n  ".join(latex[:10])
     warnings = re.findall(r"^.*(?:WARNING|ERROR):.*$", output, re.M)
     if warnings:
         return "warnings are errors in this book:\n  " + "\n  ".join(warnings[:20])
@@ -125,9 +128,14 @@ def main(argv=None) -> int:
     say("data valid")
 
     builders = [("html", "HTML site")] + ([] if args.html_only else [("pdflatex", "PDF")])
+    stage_pdf = stage / "_build" / "latex" / PDF
+    stage_pdf.unlink(missing_ok=True)  # so that a LaTeX failure cannot pass off an old PDF
     for builder, label in builders:
         say(f"building the {label} (notebooks execute only when their code or data changed)")
         code, output = jupyter_book(root, builder, stage, logs / f"{builder}.log")
+        if code == 0 and builder == "pdflatex" and re.search(
+                r"^! |Latexmk: Errors|LaTeX Error", output, re.M):
+            code = 1  # jupyter-book reports success even when LaTeX failed
         if code != 0:
             print(f"  full log: {logs / f'{builder}.log'}", file=sys.stderr)
             return fail(f"the {label} build failed: {explain(output)}", root)

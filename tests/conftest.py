@@ -1,0 +1,71 @@
+"""Shared fixtures: where the book, its outputs and its chapters are."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+PDF = ROOT / "_build" / "latex" / "camp-ashraf.pdf"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def toc_docnames() -> list[str]:
+    """Every page of _toc.yml in reading order (root first)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]]
+    for part in toc.get("parts", []):
+        for ch in part.get("chapters", []):
+            names.append(ch["file"])
+            names.extend(s["file"] for s in ch.get("sections", []))
+    return [re.sub(r"\.(md|ipynb)$", "", n) for n in names]
+
+
+def chapter_title(docname: str) -> str:
+    text = (ROOT / f"{docname}.md").read_text(encoding="utf-8")
+    return re.search(r"^# (.+)$", text, re.M).group(1).strip()
+
+
+def figure_cells(docname: str) -> list[dict]:
+    """The figure metadata (name, caption, alt) of a chapter's code cells."""
+    text = (ROOT / f"{docname}.md").read_text(encoding="utf-8")
+    out = []
+    for block in re.findall(r"```\{code-cell\}[^\n]*\n---\n(.*?)\n---\n", text, re.S):
+        meta = yaml.safe_load(block) or {}
+        fig = (meta.get("mystnb") or {}).get("figure")
+        if fig:
+            out.append({"name": fig["name"], "caption": fig["caption"].strip(),
+                        "alt": (meta["mystnb"].get("image") or {}).get("alt", "")})
+    return out
+
+
+def period_chapters() -> list[str]:
+    return [d for d in toc_docnames() if re.match(r"chapters/p\d-", d)]
+
+
+@pytest.fixture(scope="session")
+def built_html() -> Path:
+    if not (HTML / "index.html").exists():
+        pytest.fail("the site is not built: run `make book` (or `make test`, which builds it)")
+    return HTML
+
+
+@pytest.fixture(scope="session")
+def built_pdf() -> Path:
+    if not PDF.exists():
+        pytest.fail("the PDF is not built: run `make book` (or `make test`, which builds it)")
+    return PDF
+
+
+@pytest.fixture
+def book_copy(tmp_path) -> Path:
+    """A copy of the book's sources (no _build, no .venv) to break on purpose."""
+    dest = tmp_path / "book"
+    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(
+        "_build", ".venv", ".git", "test-artifacts", "__pycache__", ".pytest_cache",
+        ".hypothesis"))
+    return dest

@@ -1,0 +1,123 @@
+"""Unit tests of analysis/: the estimate rule, formatting, escaping, control lookups."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import derive, text
+
+
+def claims(*rows):
+    cols = ["claim_id", "event_id", "measure", "value_min", "value_max", "qualifier",
+            "source_key", "quoted", "claim_date", "group", "note"]
+    df = pd.DataFrame([dict(zip(cols, r)) for r in rows], columns=cols)
+    df["value_min"] = df["value_min"].astype("Int64")
+    df["value_max"] = df["value_max"].astype("Int64")
+    df["claim_date"] = pd.to_datetime(df["claim_date"])
+    return df
+
+
+SOURCES = pd.DataFrame({
+    "source_key": ["un1", "un2", "ngo", "mek", "gov", "press"],
+    "speaker_type": ["un", "un", "ngo", "mek_ncri", "iraqi_government", "press"],
+    "label": ["UNAMI", "OHCHR", "Amnesty", "NCRI", "GoI", "AP"],
+})
+
+
+def test_rule_low_high_span_all_claims_and_best_is_most_independent_latest():
+    c = claims(
+        ("a", "e", "killed", 0, 0, "exact", "gov", "army", "2011-04-08", "residents", ""),
+        ("b", "e", "killed", 28, 28, "exact", "un1", "UNAMI", "2011-04-13", "residents", ""),
+        ("c", "e", "killed", 34, None, "at_least", "un2", "OHCHR", "2011-04-15", "residents", ""),
+        ("d", "e", "killed", 36, 36, "exact", "mek", "MEK", "2011-07-01", "residents", ""),
+        ("f", "e", "killed", None, 40, "up_to", "press", "x", None, "residents", ""),
+    )
+    est = derive.estimates(c, SOURCES).set_index(["event_id", "measure"])
+    row = est.loc[("e", "killed")]
+    assert (row["low"], row["best"], row["high"]) == (0, 34, 40)
+    assert row["best_claim_id"] == "c"
+    assert row["n_claims"] == 5
+
+
+def test_rule_ignores_figures_about_other_groups():
+    c = claims(
+        ("a", "e", "wounded", 200, 200, "exact", "gov", "GoI", None, "residents", ""),
+        ("b", "e", "wounded", 60, 60, "exact", "gov", "GoI", None, "security_forces", ""),
+    )
+    est = derive.estimates(c, SOURCES)
+    assert est[["low", "best", "high"]].iloc[0].tolist() == [200, 200, 200]
+
+
+def test_rule_tie_on_rank_and_date_takes_larger_figure():
+    c = claims(
+        ("a", "e", "killed", 9, None, "at_least", "ngo", "Amnesty", None, "residents", ""),
+        ("b", "e", "killed", 7, 7, "exact", "ngo", "HRW", None, "residents", ""),
+    )
+    assert derive.estimates(c, SOURCES)["best"].iloc[0] == 9
+
+
+def test_expected_event_counts_fills_columns_per_measure():
+    c = claims(
+        ("a", "e", "killed", 3, 3, "exact", "press", "police", None, "residents", ""),
+        ("b", "e", "relocated", 397, 397, "exact", "un1", "UN", None, "residents", ""),
+    )
+    exp = derive.expected_event_counts(c, SOURCES)
+    assert exp.loc["e", "killed_best"] == 3 and exp.loc["e", "relocated"] == 397
+    assert pd.isna(exp.loc["e", "wounded_best"])
+
+
+def test_disagreements_only_where_figures_differ():
+    c = claims(
+        ("a", "e", "killed", 3, 3, "exact", "press", "police", None, "residents", ""),
+        ("b", "e", "killed", 3, 3, "exact", "un1", "UN", None, "residents", ""),
+        ("c", "e", "wounded", 3, 3, "exact", "un1", "UN", None, "residents", ""),
+        ("d", "e", "wounded", 5, None, "at_least", "mek", "MEK", None, "residents", ""),
+    )
+    dis = derive.disagreements(c, SOURCES)
+    assert set(dis["claim_id"]) == {"c", "d"}
+
+
+def test_controller_at_uses_half_open_spells():
+    spells = pd.DataFrame({
+        "start_date": pd.to_datetime(["1986-01-01", "2003-05-10", "2009-01-01"]),
+        "end_date": pd.to_datetime(["2003-05-10", "2009-01-01", None]),
+        "controller": ["mek", "us_forces", "iraqi_government"],
+    })
+    assert derive.controller_at(spells, pd.Timestamp("2003-05-09")) == "mek"
+    assert derive.controller_at(spells, pd.Timestamp("2003-05-10")) == "us_forces"
+    assert derive.controller_at(spells, pd.Timestamp("2030-01-01")) == "iraqi_government"
+    assert derive.controller_at(spells, pd.Timestamp("1980-01-01")) is None
+
+
+@pytest.mark.parametrize("raw", [
+    "<script>alert(1)</script>", "{cite}`x`", "**bold** _it_ [l](http://x)", "$x$ % & # ~ ^ \\",
+    "| pipe |", "&amp; &lt;", "اشرف مجاهدین 🙂",
+])
+def test_md_escape_leaves_no_markup_active(raw):
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").render(text.md_escape(raw))
+    assert "<script>" not in html and "<strong>" not in html and "<em>" not in html
+    assert "<a " not in html
+    import html as h
+    assert h.unescape(html.replace("<p>", "").replace("</p>", "").strip()) == " ".join(raw.split())
+
+
+def test_formatting():
+    assert text.fmt_count(3400) == "3,400"
+    assert text.fmt_claim("at_least", 9, pd.NA) == "at least 9"
+    assert text.fmt_claim("up_to", pd.NA, 36) == "up to 36"
+    assert text.fmt_claim("about", 400, 400) == "about 400"
+    assert text.fmt_range(4, 9, 13) == "9 (4–13)"
+    assert text.fmt_range(5, 5, 5) == "5"
+    ts = pd.Timestamp
+    assert text.fmt_span(ts("2009-07-28"), ts("2009-07-29")) == "28–29 July 2009"
+    assert text.fmt_span(ts("2009-07-01"), ts("2009-07-31"), "month") == "July 2009"
+    assert text.cite("a;b") == "{cite:p}`a,b`"
+
+
+def test_md_table_is_numbered_and_escaped():
+    df = pd.DataFrame({"Event": ["<b>x</b> | y"], "Sources": ["{cite:p}`k`"]})
+    out = text.md_table(df, "Cap", "tbl-x", escape={"Event"})
+    assert out.startswith(":::{table} Cap\n:name: tbl-x")
+    assert "\\<b\\>x\\<\\/b\\> \\| y" in out and "{cite:p}`k`" in out

@@ -1,0 +1,124 @@
+"""The build's guarantees, on a small copy of the book (introduction, one period chapter,
+bibliography): notebooks execute exactly when their code or data changed; a data edit
+changes the printed number; a raising cell fails the build naming the chapter and error,
+and the last good build stays published."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+CHAPTER = "chapters/p4-iraqi-control"
+
+
+def build(book: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "tools/build.py", "--html-only"], cwd=book,
+                          capture_output=True, text=True, timeout=600)
+
+
+def executed(book: Path) -> list[str]:
+    log = (book / "_build" / "logs" / "html.log").read_text(encoding="utf-8")
+    return sorted(Path(p).stem for p in re.findall(r"^(\S+\.md): Executing notebook", log, re.M))
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory) -> Path:
+    book = tmp_path_factory.mktemp("mini") / "book"
+    shutil.copytree(ROOT, book, ignore=shutil.ignore_patterns(
+        "_build", ".venv", ".git", "test-artifacts", "__pycache__", ".pytest_cache",
+        ".hypothesis"))
+    toc = {"format": "jb-book", "root": "chapters/intro",
+           "parts": [{"caption": "Test", "chapters": [{"file": CHAPTER},
+                                                      {"file": "chapters/bibliography"}]}]}
+    (book / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
+    cfg = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
+    # the pages left out would be dangling {doc} links: silence only those warnings
+    cfg["sphinx"]["config"]["suppress_warnings"] = ["ref.doc", "ref.ref", "ref.numref",
+                                                    "myst.xref_missing"]
+    (book / "_config.yml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return book
+
+
+def html_text(book: Path, doc: str) -> str:
+    html = (book / "_build" / "html" / f"{doc}.html").read_text(encoding="utf-8")
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def pick_claim(book: Path) -> tuple[str, dict]:
+    """A killed claim of the chapter's period whose figure the prose quotes."""
+    prose = (book / f"{CHAPTER}.md").read_text(encoding="utf-8")
+    with open(book / "data" / "casualty_claims.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if f"{{glue:text}}`{row['claim_id']}`" in prose and row["qualifier"] == "exact":
+                return row["claim_id"], row
+    pytest.fail("the chapter quotes no exact claim")
+
+
+def set_claim(book: Path, claim_id: str, value: int) -> None:
+    path = book / "data" / "casualty_claims.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header, body = reader.fieldnames, list(reader)
+    for row in body:
+        if row["claim_id"] == claim_id:
+            row["value_min"] = row["value_max"] = str(value)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
+    w.writeheader()
+    w.writerows(body)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "analysis", "fill-estimates", str(book / "data")],
+                   cwd=book, check=True, capture_output=True)
+
+
+def test_build_cycle(mini):
+    # 1. cold build: both notebooks execute, the site is published
+    first = build(mini)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert executed(mini) == ["intro", "p4-iraqi-control"]
+    assert (mini / "_build" / "html" / f"{CHAPTER}.html").exists()
+
+    # 2. nothing changed / prose edited: no notebook executes
+    chapter = mini / f"{CHAPTER}.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "\n## ", "\nAn added sentence of prose.\n\n## ", 1), encoding="utf-8")
+    assert build(mini).returncode == 0
+    assert executed(mini) == []
+    assert "An added sentence of prose." in html_text(mini, CHAPTER)
+
+    # 3. code edited in one chapter: exactly that notebook executes
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace(
+        "ch = Chapter(", "ch = Chapter(  # edited\n    ", 1), encoding="utf-8")
+    assert build(mini).returncode == 0
+    assert executed(mini) == ["p4-iraqi-control"]
+
+    # 4. a data edit re-executes every notebook and changes the number in the page
+    claim_id, row = pick_claim(mini)
+    new_value = int(row["value_min"]) + 1000
+    shown = f"{new_value:,}"
+    assert shown not in html_text(mini, CHAPTER)
+    set_claim(mini, claim_id, new_value)
+    assert build(mini).returncode == 0
+    assert executed(mini) == ["intro", "p4-iraqi-control"]
+    assert shown in html_text(mini, CHAPTER), "the edited figure is not in the page"
+
+    # 5. a raising cell fails the build, names the chapter and the error, publishes nothing
+    good = (mini / "_build" / "html" / f"{CHAPTER}.html").read_bytes()
+    chapter.write_text(chapter.read_text(encoding="utf-8") +
+                       "\n```{code-cell} ipython3\nraise ValueError('broken on purpose')\n```\n",
+                       encoding="utf-8")
+    bad = build(mini)
+    assert bad.returncode == 1
+    assert "p4-iraqi-control" in bad.stderr
+    assert "ValueError: broken on purpose" in bad.stderr
+    assert "last good build is untouched" in bad.stderr
+    assert (mini / "_build" / "html" / f"{CHAPTER}.html").read_bytes() == good

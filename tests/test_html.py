@@ -1,0 +1,141 @@
+"""The built site in a real browser: Playwright driving Debian's Chromium, the site served on
+localhost. A screenshot of every page is kept in test-artifacts/screenshots/."""
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import ARTIFACTS, HTML, figure_cells, period_chapters, toc_docnames
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-quic"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(built_html):
+    handler = functools.partial(_Quiet, directory=str(built_html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.problems = []
+    pg.on("console", lambda m: m.type == "error" and pg.problems.append(f"console: {m.text}"))
+    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
+    pg.on("requestfailed", lambda r: pg.problems.append(f"failed: {r.url}"))
+    pg.on("response", lambda r: r.status >= 400 and pg.problems.append(f"{r.status}: {r.url}"))
+    pg.foreign = []
+    pg.on("request", lambda r: urlparse(r.url).hostname not in ("127.0.0.1", None)
+          and r.url.split(":")[0] in ("http", "https") and pg.foreign.append(r.url))
+    yield pg
+    ctx.close()
+
+
+@pytest.mark.parametrize("doc", toc_docnames())
+def test_page_opens_cleanly(page, site, doc):
+    page.goto(f"{site}/{doc}.html", wait_until="networkidle")
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"{doc.replace('/', '__')}.png"),
+                    full_page=True)
+    assert page.problems == [], page.problems
+    assert page.foreign == [], f"the page loads from other hosts: {page.foreign}"
+    body = page.inner_text("article")
+    assert "Traceback" not in body and "<Figure size" not in body
+
+
+@pytest.mark.parametrize("doc", [d for d in toc_docnames() if figure_cells(d)])
+def test_figures_load_and_have_alt_text(page, site, doc):
+    page.goto(f"{site}/{doc}.html", wait_until="networkidle")
+    imgs = page.locator("article figure img")
+    expected = figure_cells(doc)
+    assert imgs.count() == len(expected), f"{imgs.count()} figures shown, {len(expected)} made"
+    for i in range(imgs.count()):
+        img = imgs.nth(i)
+        assert img.evaluate("i => i.complete && i.naturalWidth > 0"), "figure did not load"
+        assert (img.get_attribute("alt") or "").strip(), "figure without alt text"
+        assert img.get_attribute("src").endswith(".svg"), "figure is not vector (SVG)"
+    captions = page.locator("article figure figcaption").all_inner_texts()
+    assert all(re.match(r"Fig\. \d+\.\d+", c.strip()) for c in captions), captions
+
+
+def test_search_for_liberty_lists_the_liberty_chapters(page, site):
+    page.goto(f"{site}/search.html?q=Liberty", wait_until="networkidle")
+    page.wait_for_selector("#search-results li", timeout=15000)
+    hrefs = page.locator("#search-results li a").evaluate_all("as => as.map(a => a.href)")
+    found = {re.sub(r"\.html.*$", "", urlparse(h).path.lstrip("/")) for h in hrefs}
+    for doc in ("chapters/p5-raid-and-liberty", "chapters/p7-liberty-to-albania"):
+        assert doc in found, f"search for Liberty does not list {doc}: {sorted(found)}"
+
+
+def test_next_and_previous_links_walk_the_whole_book(page, site):
+    order = toc_docnames()
+    page.goto(f"{site}/{order[0]}.html", wait_until="domcontentloaded")
+    seen = [order[0]]
+    while page.locator("a.right-next").count():
+        page.locator("a.right-next").first.click()
+        page.wait_for_load_state("domcontentloaded")
+        seen.append(urlparse(page.url).path.lstrip("/").removesuffix(".html"))
+        assert len(seen) <= len(order) + 1, "next links loop"
+    assert seen == order
+    back = [seen[-1]]
+    while page.locator("a.left-prev").count():
+        page.locator("a.left-prev").first.click()
+        page.wait_for_load_state("domcontentloaded")
+        back.append(urlparse(page.url).path.lstrip("/").removesuffix(".html"))
+        assert len(back) <= len(order) + 1, "previous links loop"
+    assert back == order[::-1]
+
+
+def test_pdf_and_notebook_downloads(page, site):
+    doc = period_chapters()[0]
+    page.goto(f"{site}/{doc}.html", wait_until="networkidle")
+    pdf = page.locator("a.btn[href$='camp-ashraf.pdf']").first.get_attribute("href")
+    resp = page.request.get(f"{site}/{doc}.html".rsplit("/", 1)[0] + "/" + pdf)
+    assert resp.status == 200 and resp.body()[:5] == b"%PDF-"
+    nb = page.locator("a.btn[href$='.ipynb']").first.get_attribute("href")
+    resp = page.request.get(f"{site}/{doc}.html".rsplit("/", 1)[0] + "/" + nb)
+    assert resp.status == 200 and b'"cells"' in resp.body()
+
+
+def test_code_is_hidden_behind_a_toggle(page, site):
+    doc = period_chapters()[0]
+    page.goto(f"{site}/{doc}.html", wait_until="networkidle")
+    toggles = page.locator("details.hide.above-input")
+    assert toggles.count() >= 2, "figure code is not behind a toggle"
+    assert not toggles.first.evaluate("d => d.open"), "code toggle is open by default"
+
+
+def test_page_has_description_and_opengraph(page, site):
+    page.goto(f"{site}/{period_chapters()[0]}.html", wait_until="domcontentloaded")
+    assert page.locator("meta[property='og:title']").count() == 1
+    desc = page.locator("meta[name='description']")
+    assert desc.count() == 1 and len(desc.get_attribute("content")) > 40

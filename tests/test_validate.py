@@ -1,0 +1,363 @@
+"""A corpus of broken datasets: the shipped data/ mutated one fault at a time, plus fuzzing.
+Each must be rejected by `analysis.validate` with its own message naming file, row and field;
+`make validate` and the build must stop with it before any notebook executes."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis.validate import validate
+from conftest import ROOT
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    dest = tmp_path / "data"
+    shutil.copytree(ROOT / "data", dest)
+    shutil.copyfile(ROOT / "references.bib", tmp_path / "references.bib")
+    return dest
+
+
+def rows(folder: Path, name: str) -> tuple[list[str], list[dict]]:
+    with open(folder / name, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames), list(reader)
+
+
+def write(folder: Path, name: str, header: list[str], body: list[dict]) -> None:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n", extrasaction="ignore")
+    w.writeheader()
+    w.writerows(body)
+    (folder / name).write_text(buf.getvalue(), encoding="utf-8")
+
+
+def set_cell(folder, name, index, field, value) -> int:
+    """Set one cell (index: 0-based data row, negative from the end); returns its CSV row."""
+    header, body = rows(folder, name)
+    index = index % len(body)
+    body[index][field] = value
+    write(folder, name, header, body)
+    return index + 2
+
+
+def first(folder, name, pred) -> int:
+    _, body = rows(folder, name)
+    return next(i for i, r in enumerate(body) if pred(r))
+
+
+def problems_text(folder: Path) -> list[str]:
+    return [str(p) for p in validate(folder, folder.parent / "references.bib")]
+
+
+def assert_reported(folder, file, row, field, *fragments):
+    found = problems_text(folder)
+    assert found, "the broken data was accepted"
+    want = f"{file}" + (f", row {row}" if row else "") + (f", field '{field}'" if field else "")
+    hits = [p for p in found if want in p and all(f.lower() in p.lower() for f in fragments)]
+    assert hits, f"no problem like {want!r} with {fragments}; got:\n" + "\n".join(found[:10])
+
+
+# --- one fault at a time -------------------------------------------------------------------
+
+def test_shipped_data_is_valid():
+    assert problems_text(ROOT / "data") == []
+
+
+CELL_FAULTS = [  # (file, row picker, field, bad value, words expected in the message)
+    ("events.csv", 0, "start_date", "2009-13-45", ("date",)),
+    ("events.csv", 0, "start_date", "28/07/2009", ("date",)),
+    ("events.csv", 1, "place", "mars", ("mars",)),
+    ("events.csv", 1, "event_type", "picnic", ("picnic",)),
+    ("events.csv", 2, "date_precision", "week", ("week",)),
+    ("events.csv", 2, "perpetrator_status", "sure", ("sure",)),
+    ("events.csv", 3, "title", "", ("required",)),
+    ("events.csv", 3, "period_id", "p9", ("p9",)),
+    ("events.csv", 4, "source_keys", "no-such-source", ("unknown source key",)),
+    ("casualty_claims.csv", 0, "value_min", "-3", ("-3",)),
+    ("casualty_claims.csv", 0, "value_min", "12.5", ("12.5",)),
+    ("casualty_claims.csv", 1, "measure", "injured", ("injured",)),
+    ("casualty_claims.csv", 1, "qualifier", "roughly", ("roughly",)),
+    ("casualty_claims.csv", 2, "source_key", "no-such-source", ("no-such-source",)),
+    ("casualty_claims.csv", 2, "event_id", "2099-01-01-nothing", ("2099-01-01-nothing",)),
+    ("casualty_claims.csv", 3, "quoted", "", ("required",)),
+    ("control_spells.csv", 0, "controller", "martians", ("martians",)),
+    ("control_spells.csv", 1, "control_kind", "total", ("total",)),
+    ("control_spells.csv", 1, "began_how", "magic", ("magic",)),
+    ("control_spells.csv", 2, "began_event_id", "1999-01-01-nothing", ("1999-01-01-nothing",)),
+    ("population.csv", 0, "value_max", "-1", ("-1",)),
+    ("population.csv", 0, "place", "moon", ("moon",)),
+    ("population.csv", 1, "date", "yesterday", ("date",)),
+    ("sources.csv", 0, "speaker_type", "oracle", ("oracle",)),
+    ("periods.csv", 0, "start_date", "1986-02-30", ("date",)),
+]
+
+
+@pytest.mark.parametrize("file,index,field,value,words", CELL_FAULTS,
+                         ids=[f"{c[0]}:{c[2]}={c[3]!r}" for c in CELL_FAULTS])
+def test_bad_cell_is_reported_with_file_row_field(data, file, index, field, value, words):
+    row = set_cell(data, file, index, field, value)
+    assert_reported(data, file, row, field, *words)
+
+
+def test_duplicate_id(data):
+    header, body = rows(data, "events.csv")
+    body[1]["event_id"] = body[0]["event_id"]
+    write(data, "events.csv", header, body)
+    assert_reported(data, "events.csv", 3, "event_id", body[0]["event_id"])
+
+
+def test_low_above_high(data):
+    i = first(data, "events.csv", lambda r: r["killed_best"] not in ("", "0"))
+    _, body = rows(data, "events.csv")
+    row = set_cell(data, "events.csv", i, "killed_low", str(int(body[i]["killed_high"]) + 5))
+    assert_reported(data, "events.csv", row, "killed_low", "out of order")
+
+
+def test_partial_estimate(data):
+    i = first(data, "events.csv", lambda r: r["killed_best"] != "")
+    row = set_cell(data, "events.csv", i, "killed_high", "")
+    assert_reported(data, "events.csv", row, "killed_best", "partly filled")
+
+
+def test_estimate_not_matching_the_claims(data):
+    i = first(data, "events.csv", lambda r: r["killed_best"] not in ("",)
+              and r["killed_low"] != r["killed_high"])
+    _, body = rows(data, "events.csv")
+    row = set_cell(data, "events.csv", i, "killed_best", body[i]["killed_low"])
+    assert_reported(data, "events.csv", row, "killed_best", "the claims give")
+
+
+def test_start_after_end(data):
+    i = first(data, "events.csv", lambda r: r["start_date"] == r["end_date"])
+    _, body = rows(data, "events.csv")
+    y = int(body[i]["end_date"][:4])
+    row = set_cell(data, "events.csv", i, "end_date", f"{y - 1}{body[i]['end_date'][4:]}")
+    assert_reported(data, "events.csv", row, "end_date", "before it starts")
+
+
+def test_date_before_1986(data):
+    row = set_cell(data, "events.csv", 0, "start_date", "1979-02-11")
+    assert_reported(data, "events.csv", row, "start_date", "outside the book's time span")
+
+
+def test_date_in_the_future(data):
+    row = set_cell(data, "events.csv", -1, "end_date", "2099-01-01")
+    assert_reported(data, "events.csv", row, "end_date", "outside the book's time span")
+
+
+def test_event_outside_its_period(data):
+    i = first(data, "events.csv", lambda r: r["period_id"] == "p4")
+    row = set_cell(data, "events.csv", i, "period_id", "p1")
+    assert_reported(data, "events.csv", row, "period_id", "outside period p1")
+
+
+def test_month_precision_not_on_day_one(data):
+    i = first(data, "events.csv", lambda r: r["date_precision"] == "month")
+    _, body = rows(data, "events.csv")
+    row = set_cell(data, "events.csv", i, "start_date", body[i]["start_date"][:8] + "15")
+    assert_reported(data, "events.csv", row, "start_date", "month-precision")
+
+
+def test_claim_qualifier_does_not_fit_values(data):
+    i = first(data, "casualty_claims.csv", lambda r: r["qualifier"] == "exact")
+    row = set_cell(data, "casualty_claims.csv", i, "qualifier", "at_least")
+    assert_reported(data, "casualty_claims.csv", row, "qualifier", "does not fit")
+
+
+def test_population_qualifier_does_not_fit_values(data):
+    i = first(data, "population.csv", lambda r: r["qualifier"] in ("about", "exact"))
+    row = set_cell(data, "population.csv", i, "qualifier", "up_to")
+    assert_reported(data, "population.csv", row, "qualifier", "does not fit")
+
+
+def test_overlapping_spells(data):
+    header, body = rows(data, "control_spells.csv")
+    body[2]["start_date"] = body[1]["start_date"][:4] + "-06-01" \
+        if body[1]["start_date"][:4] != body[2]["start_date"][:4] else body[1]["start_date"]
+    write(data, "control_spells.csv", header, body)
+    assert_reported(data, "control_spells.csv", 4, "start_date", "overlapping")
+
+
+def test_gap_between_spells(data):
+    header, body = rows(data, "control_spells.csv")
+    end = body[0]["end_date"]
+    body[0]["end_date"] = f"{int(end[:4]) - 1}{end[4:]}"
+    write(data, "control_spells.csv", header, body)
+    assert_reported(data, "control_spells.csv", 3, "start_date", "gap")
+
+
+def test_last_spell_closed(data):
+    header, body = rows(data, "control_spells.csv")
+    body[-1]["end_date"] = "2025-06-01"
+    body[-1]["end_precision"] = "day"
+    write(data, "control_spells.csv", header, body)
+    assert_reported(data, "control_spells.csv", len(body) + 1, "end_date", "last spell ends")
+
+
+def test_source_missing_from_bibliography(data):
+    _, body = rows(data, "sources.csv")
+    key = body[0]["source_key"]
+    bib = data.parent / "references.bib"
+    text = bib.read_text(encoding="utf-8")
+    start = text.index("{" + key + ",")
+    start = text.rindex("@", 0, start)
+    end = text.find("\n@", start + 1)
+    bib.write_text(text[:start] + (text[end + 1:] if end > 0 else ""), encoding="utf-8")
+    assert_reported(data, "sources.csv", 2, "source_key", key, "has no entry")
+
+
+def test_bibliography_entry_not_in_sources(data):
+    bib = data.parent / "references.bib"
+    bib.write_text(bib.read_text(encoding="utf-8") +
+                   "\n@misc{orphan-entry,\n  title = {An orphan},\n  year = {2020}\n}\n",
+                   encoding="utf-8")
+    assert_reported(data, "references.bib", None, None, "orphan-entry", "not listed")
+
+
+# --- faults of a whole file ----------------------------------------------------------------
+
+def test_bom(data):
+    p = data / "events.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
+    assert_reported(data, "events.csv", 1, None, "byte-order mark")
+
+
+def test_wrong_encoding(data):
+    p = data / "casualty_claims.csv"
+    text = p.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    lines[3] = lines[3].replace(",", ",Ré", 1) if "," in lines[3] else lines[3]
+    p.write_bytes("".join(lines).encode("latin-1", errors="replace"))
+    assert_reported(data, "casualty_claims.csv", 4, None, "not valid UTF-8")
+
+
+def test_wrong_header(data):
+    p = data / "population.csv"
+    lines = p.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[0] = lines[0].replace("value_min", "minimum")
+    p.write_text("".join(lines), encoding="utf-8")
+    assert_reported(data, "population.csv", 1, None, "missing column(s) value_min",
+                    "'minimum'")
+
+
+def test_missing_column(data):
+    header, body = rows(data, "sources.csv")
+    write(data, "sources.csv", [h for h in header if h != "label"], body)
+    assert_reported(data, "sources.csv", 1, None, "missing column(s) label")
+
+
+def test_extra_column(data):
+    header, body = rows(data, "periods.csv")
+    write(data, "periods.csv", header + ["comment"], [{**r, "comment": "x"} for r in body])
+    assert_reported(data, "periods.csv", 1, None, "unexpected column(s) 'comment'")
+
+
+def test_columns_in_wrong_order(data):
+    header, body = rows(data, "periods.csv")
+    write(data, "periods.csv", header[::-1], body)
+    assert_reported(data, "periods.csv", 1, None, "wrong order")
+
+
+def test_empty_file(data):
+    (data / "control_spells.csv").write_text("", encoding="utf-8")
+    assert_reported(data, "control_spells.csv", None, None, "empty")
+
+
+def test_missing_file(data):
+    (data / "population.csv").unlink()
+    assert_reported(data, "population.csv", None, None, "not found")
+
+
+def test_row_with_too_few_cells(data):
+    p = data / "events.csv"
+    lines = p.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = "2009-01-01,2009-01-01\n"
+    p.write_text("".join(lines), encoding="utf-8")
+    assert_reported(data, "events.csv", 3, None, "cells instead of")
+
+
+def test_broken_descriptor(data):
+    (data / "datapackage.json").write_text("{ not json", encoding="utf-8")
+    assert_reported(data, "datapackage.json", None, None, "not valid")
+
+
+def test_descriptor_missing_a_resource(data):
+    p = data / "datapackage.json"
+    pkg = json.loads(p.read_text(encoding="utf-8"))
+    pkg["resources"] = [r for r in pkg["resources"] if r["name"] != "population"]
+    p.write_text(json.dumps(pkg), encoding="utf-8")
+    assert_reported(data, "datapackage.json", None, None, "no resource named 'population'")
+
+
+# --- the command line and the build stop before any notebook ---------------------------------
+
+def test_validate_command_exit_code_and_lines(data):
+    row = set_cell(data, "casualty_claims.csv", 0, "value_min", "-3")
+    proc = subprocess.run([sys.executable, "-m", "analysis", "validate", str(data)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1
+    assert re.search(rf"casualty_claims.csv, row {row}, field 'value_min'", proc.stdout)
+    ok = subprocess.run([sys.executable, "-m", "analysis", "validate", str(ROOT / "data")],
+                        capture_output=True, text=True, cwd=ROOT)
+    assert ok.returncode == 0 and ok.stdout.startswith("data valid:")
+
+
+def test_build_stops_on_bad_data_before_any_notebook(book_copy):
+    set_cell(book_copy / "data", "events.csv", 0, "place", "atlantis")
+    proc = subprocess.run([sys.executable, "tools/build.py", "--html-only"], cwd=book_copy,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "events.csv, row 2, field 'place'" in proc.stderr
+    assert "no notebook was executed" in proc.stderr
+    assert "Executing notebook" not in proc.stdout + proc.stderr
+    assert not (book_copy / "_build" / "html").exists()
+
+
+# --- fuzzing: any single-cell change is either valid or reported at that file --------------
+
+FILES = ["events.csv", "casualty_claims.csv", "control_spells.csv", "population.csv",
+         "sources.csv", "periods.csv"]
+NASTY = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", "-1", "0", "1e3", "NaN", "2013-02-29", "9999-12-31", "<script>",
+                     "\u202e", "a,b", '"', "\n", "p0", "day", "ashraf", "exact"]),
+    st.integers(min_value=-10, max_value=10**7).map(str),
+)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(file=st.sampled_from(FILES), index=st.integers(0, 10_000), col=st.integers(0, 50),
+       value=NASTY)
+def test_fuzz_single_cell(tmp_path_factory, file, index, col, value):
+    base = tmp_path_factory.mktemp("fuzz")
+    folder = base / "data"
+    shutil.copytree(ROOT / "data", folder)
+    shutil.copyfile(ROOT / "references.bib", base / "references.bib")
+    header, body = rows(folder, file)
+    field = header[col % len(header)]
+    index = index % len(body)
+    original = body[index][field]
+    body[index][field] = value
+    write(folder, file, header, body)
+    found = validate(folder, base / "references.bib")  # must never raise
+    if value == original:
+        assert found == []
+    for p in found:
+        assert p.file and p.message, p
+    if found:
+        assert any(Path(p.file).name in (file, "events.csv", "casualty_claims.csv",
+                                         "control_spells.csv", "references.bib",
+                                         "population.csv", "sources.csv", "periods.csv")
+                   for p in found)
