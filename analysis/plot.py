@@ -97,6 +97,12 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
     (grey bar), the best estimate (black tick) and every source's claim as a marker whose
     shape and colour say what kind of source gave it (open markers: "at least" / "up to")."""
     att = attacks(events).sort_values("start_date", ascending=False, kind="stable")
+    if att.empty:
+        fig, (ax,) = _new(1.4)
+        ax.text(0.5, 0.5, "No attack on the camp or its residents is recorded in this period.",
+                ha="center", va="center", transform=ax.transAxes, fontsize=9)
+        ax.set_axis_off()
+        return fig
     labels = [f"{short_date(e.start_date, e.date_precision)}  {e.title}"
               for e in att.itertuples(index=False)]
     height = 1.3 + 0.32 * max(len(att), 1)
@@ -147,6 +153,11 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
     data = pop.copy()
     if start is not None:
         data = data[(data["date"] >= start) & (data["date"] <= end)]
+    if data.empty:
+        ax.text(0.5, 0.5, "No count of residents is recorded for this period.",
+                ha="center", va="center", transform=ax.transAxes, fontsize=9)
+        ax.set_axis_off()
+        return fig
     data = data.assign(point=data["value_min"].fillna(data["value_max"]),
                        upper=data["value_max"].fillna(data["value_min"]))
     for place, grp in data.groupby("place", observed=True, sort=False):

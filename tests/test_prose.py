@@ -13,7 +13,7 @@ MONTH = (r"(?:January|February|March|April|May|June|July|August|September|Octobe
          r"December)")
 ALLOWED = [
     rf"\b\d{{1,2}}(?:–\d{{1,2}})? {MONTH}(?: \d{{4}})?",    # 28–29 July 2009, 1 September
-    rf"\b{MONTH} \d{{1,2}}(?:, \d{{4}})?",                # (US style, in quotations)
+    rf"\b{MONTH} \d{{1,2}}(?!\d)(?:, \d{{4}})?",          # (US style, in quotations)
     rf"\b{MONTH} \d{{4}}",                                # July 2009
     r"\b(?:19[89]\d|20[0-3]\d)s\b",                       # the 1990s
     r"\b(?:19[89]\d|20[0-3]\d)(?:[–-](?:19[89]\d|20[0-3]\d))?\b",  # 2013, 1986–1991
