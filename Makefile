@@ -43,7 +43,7 @@ test: setup-test book
 		--nbval-sanitize-with tests/nbval-sanitize.cfg -o junit_family=xunit2
 
 bench: setup-test
-	@$(PY) tools/bench.py
+	@$(PY) tools/bench.py $(if $(RUNS),--runs $(RUNS))
 
 codebook: $(STAMP)
 	@$(PY) -m analysis codebook

@@ -13,8 +13,11 @@ from . import style
 from .derive import SOURCE_CLASS, attacks
 from .text import fmt_count, short_date
 
+KIND = {"host_granted_base": "base hosted by Iraq", "military_custody": "US custody",
+        "security_perimeter": "perimeter", "forces_inside": "forces inside",
+        "empty_site": "empty site", "occupation": "occupation", "unattested": "unattested"}
 BEGAN = {"founding": "founded", "agreement": "agreement", "handover": "handover",
-         "raid": "raid", "relocation": "residents moved out", "capture": "captured",
+         "raid": "raid", "relocation": "emptied", "capture": "captured",
          "unknown": "unknown"}
 
 
@@ -23,6 +26,16 @@ def _new(height: float, ncols: int = 1, **kw) -> tuple[Figure, list]:
     fig = Figure(figsize=(style.WIDTH, height), layout="constrained")
     axes = fig.subplots(1, ncols, squeeze=False, **kw)[0]
     return fig, list(axes)
+
+
+def _wrap(text: str, width: int, lines: int = 2) -> str:
+    import textwrap
+
+    parts = textwrap.wrap(text, width)
+    if len(parts) > lines:
+        parts = parts[:lines]
+        parts[-1] = parts[-1][: width - 1].rstrip() + "…"
+    return "\n".join(parts)
 
 
 def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:
@@ -47,7 +60,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     hatch per controller), each change of control marked with how it happened, and the
     attacks on the camp below it, sized by the best estimate of people killed."""
     today = today or pd.Timestamp.today().normalize()
-    fig, (ax,) = _new(2.6)
+    fig, (ax,) = _new(2.9)
     shown = set()
     n_changes = 0
     for s in spells.itertuples(index=False):
@@ -60,10 +73,16 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         ax.barh(1.0, right - left, left=left, height=0.55,
                 color=style.controller_colour(cid), hatch=style.controller_hatch(cid),
                 edgecolor="white", linewidth=0.8)
+        if (right - left) / (end - start) > 0.12:
+            ax.text(left + (right - left) / 2, 1.0, KIND.get(str(s.control_kind), ""),
+                    ha="center", va="center", fontsize=7,
+                    color="black" if cid in ("mek", "unknown") else "white",
+                    bbox={"boxstyle": "round,pad=0.15", "lw": 0,
+                          "fc": style.controller_colour(cid)})
         if start < s.start_date <= end:
             ax.axvline(s.start_date, ymin=0.0, ymax=0.86, color="#444444", lw=0.7, ls="--")
             ax.annotate(BEGAN.get(str(s.began_how), str(s.began_how)),
-                        (s.start_date, 1.34 + 0.2 * (n_changes % 2)),
+                        (s.start_date, 1.32 + 0.22 * (n_changes % 3)),
                         ha="center", va="bottom", fontsize=7, color="#333333")
             n_changes += 1
     att = attacks(events)
@@ -76,7 +95,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         ax.scatter(att["start_date"], np.zeros(len(att)), s=sizes, marker="o",
                    facecolor=style.OKABE_ITO["vermillion"], edgecolor="black", lw=0.5,
                    zorder=3)
-    ax.set_ylim(-0.45, 1.85)
+    ax.set_ylim(-0.45, 2.05)
     ax.set_yticks([0, 1], ["attacks", "control"])
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
@@ -87,7 +106,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     if len(att):
         handles.append(Line2D([], [], marker="o", ls="", markerfacecolor=style.OKABE_ITO[
             "vermillion"], markeredgecolor="black", label="attack (size: people killed)"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)))
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(3, len(handles)))
     return fig
 
 
@@ -103,9 +122,9 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
                 ha="center", va="center", transform=ax.transAxes, fontsize=9)
         ax.set_axis_off()
         return fig
-    labels = [f"{short_date(e.start_date, e.date_precision)}  {e.title}"
+    labels = [_wrap(f"{short_date(e.start_date, e.date_precision)}: {e.title}", 44)
               for e in att.itertuples(index=False)]
-    height = 1.3 + 0.32 * max(len(att), 1)
+    height = 1.4 + 0.42 * max(len(att), 1)
     fig, axes = _new(height, ncols=len(measures), sharey=True)
     ypos = np.arange(len(att))
     used = set()
@@ -114,7 +133,8 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
         for y, e in zip(ypos, att.itertuples(index=False)):
             lo, be, hi = getattr(e, low), getattr(e, best), getattr(e, high)
             if pd.isna(be):
-                ax.text(0, y, "no figure", va="center", ha="left", fontsize=7, color="#777777")
+                ax.text(0.02, y, "no figure given", va="center", ha="left", fontsize=7,
+                        color="#777777", transform=ax.get_yaxis_transform())
                 continue
             ax.plot([lo, hi], [y, y], color="#BBBBBB", lw=5, solid_capstyle="butt", zorder=1)
             ax.plot([be, be], [y - 0.32, y + 0.32], color="black", lw=1.6, zorder=2)

@@ -41,13 +41,17 @@ def jupyter_book(root: Path, builder: str, stage: Path, log: Path) -> tuple[int,
     cmd = [str(exe), "build", str(root), "--path-output", str(stage), "--builder", builder,
            *STRICT]
     env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
-           "PYTHONHASHSEED": "0"}
+           "PYTHONHASHSEED": "0",
+           # notebooks import this book's analysis/ (and so read its data/), even when
+           # the environment was set up for another copy of the repository
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(root),
+                                                       os.environ.get("PYTHONPATH")]))}
     lines = []
     with subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, env=env, bufsize=1) as proc:
         for line in proc.stdout:
             lines.append(line)
-            if _progress(line):
+            if _progress(line) and "IPKernelApp" not in line:
                 print("    " + line.rstrip()[:160], flush=True)
     log.write_text("".join(lines), encoding="utf-8")
     return proc.returncode, "".join(lines)

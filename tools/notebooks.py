@@ -59,6 +59,8 @@ def main(argv=None) -> int:
     for old in out_dir.glob("*.ipynb"):
         old.unlink()
     os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
+                                                             os.environ.get("PYTHONPATH")]))
     os.environ.setdefault("PYTHONHASHSEED", "0")
     todo = chapters()
     print(f"==> executing {len(todo)} chapter notebooks standalone into {out_dir}", flush=True)
