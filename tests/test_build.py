@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
-
-CHAPTER = "chapters/p4-iraqi-control"
+from conftest import MINI_CHAPTER as CHAPTER, make_mini_book
 
 
 def build(book: Path) -> subprocess.CompletedProcess:
@@ -32,20 +29,7 @@ def executed(book: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def mini(tmp_path_factory) -> Path:
-    book = tmp_path_factory.mktemp("mini") / "book"
-    shutil.copytree(ROOT, book, ignore=shutil.ignore_patterns(
-        "_build", ".venv", ".git", "test-artifacts", "__pycache__", ".pytest_cache",
-        ".hypothesis"))
-    toc = {"format": "jb-book", "root": "chapters/intro",
-           "parts": [{"caption": "Test", "chapters": [{"file": CHAPTER},
-                                                      {"file": "chapters/bibliography"}]}]}
-    (book / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
-    cfg = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
-    # the pages left out would be dangling {doc} links: silence only those warnings
-    cfg["sphinx"]["config"]["suppress_warnings"] = ["ref.doc", "ref.ref", "ref.numref",
-                                                    "myst.xref_missing"]
-    (book / "_config.yml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
-    return book
+    return make_mini_book(tmp_path_factory.mktemp("mini") / "book")
 
 
 def html_text(book: Path, doc: str) -> str:

@@ -9,9 +9,10 @@
    only its own notebook (jupyter-cache's own keying).
 2. The PDF shows no code: in LaTeX every notebook cell's source is dropped (readers of the
    PDF get prose, figures and tables; the code is in the site's toggles and the notebooks).
-3. Arabic script in the PDF: XeLaTeX's main font neither shapes Arabic nor writes it right to
-   left, so every run of Arabic-script text (prose, captions, data in tables) is set in
-   Noto Naskh Arabic, right to left (\\arabicfont and \\beginR ... \\endR, see _config.yml).
+3. Arabic script and emoji in the PDF: XeLaTeX's main font neither shapes Arabic nor writes
+   it right to left, and has no emoji, so every run of Arabic-script text (prose, captions,
+   data in tables) is set in Noto Naskh Arabic right to left, and every run of pictographs
+   in Symbola (the fonts are declared in _config.yml).
 4. Downloads on every chapter page: the executed notebook (.ipynb) and the whole-book PDF,
    in the theme's download menu (the theme's own "print to PDF" stays).
 """
@@ -104,6 +105,9 @@ def _drop_code_in_latex(app, doctree, docname):
 
 ARABIC = "\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF"
 ARABIC_RUN = re.compile(f"[{ARABIC}]+(?:[\\s\u200c]+[{ARABIC}]+)*")
+SYMBOLS = "\u2600-\u27BF\U0001F000-\U0001FAFF"
+SPECIAL_RUN = re.compile(f"(?P<arabic>{ARABIC_RUN.pattern})|(?P<symbol>[{SYMBOLS}]+)")
+WRAP = {"arabic": "{{\\arabicfont\\beginR {}\\endR}}", "symbol": "{{\\symbolfont {}}}"}
 
 
 def _arabic_in_latex(app, doctree, docname):
@@ -115,14 +119,13 @@ def _arabic_in_latex(app, doctree, docname):
                                                  nodes.literal)):
             continue
         value = str(text)
-        if not ARABIC_RUN.search(value):
+        if not SPECIAL_RUN.search(value):
             continue
         parts, last = [], 0
-        for m in ARABIC_RUN.finditer(value):
+        for m in SPECIAL_RUN.finditer(value):
             if m.start() > last:
                 parts.append(nodes.Text(value[last:m.start()]))
-            parts.append(nodes.raw("", "{\\arabicfont\\beginR " + m.group(0) + "\\endR}",
-                                   format="latex"))
+            parts.append(nodes.raw("", WRAP[m.lastgroup].format(m.group(0)), format="latex"))
             last = m.end()
         if last < len(value):
             parts.append(nodes.Text(value[last:]))

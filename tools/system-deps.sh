@@ -16,6 +16,7 @@ need latexmk command -v latexmk
 need texlive-fonts-recommended kpsewhich pzdr.tfm
 need fonts-freefont-otf fc-list -q "FreeSerif"
 need fonts-noto-core bash -c 'fc-list | grep -q NotoNaskhArabic'
+need fonts-symbola bash -c 'fc-list | grep -q Symbola'
 if [ "$what" = test ]; then
   need chromium command -v chromium
   need poppler-utils command -v pdftotext

@@ -1,0 +1,100 @@
+"""The shipped data: typed as declared, described field by field, and covering the source
+article's figures and the timeline's kinds of events."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis.load import load
+from conftest import ROOT
+
+ARTICLE = "wikipedia-camp-ashraf-2011"
+ARTICLE_FIGURES = [  # (event_id, measure, qualifier, value) as the starting article gives them
+    ("2009-07-28-raid", "killed", "exact", 11),
+    ("2009-07-28-raid", "wounded", "about", 400),
+    ("2009-07-28-raid", "killed", "at_least", 9),      # Amnesty, quoted by the article
+    ("2009-07-28-raid", "detained", "exact", 36),      # Amnesty, quoted by the article
+    ("2010-10-17-armed-attack", "wounded", "exact", 10),
+    ("2011-01-07-gate-attack", "wounded", "exact", 176),
+    ("2011-04-08-raid", "killed", "up_to", 34),        # "as many as 34"
+    ("2011-04-08-raid", "wounded", "exact", 318),
+    ("2013-09-01-attack", "killed", "exact", 52),
+]
+ARTICLE_POPULATION = [(2012, 3400), (2009, 3400)]
+
+
+@pytest.fixture(scope="module")
+def d():
+    return load(ROOT / "data")
+
+
+def test_types_are_explicit(d):
+    assert str(d.events["start_date"].dtype).startswith("datetime64")
+    assert isinstance(d.events["place"].dtype, pd.CategoricalDtype)
+    assert str(d.events["killed_best"].dtype) == "Int64"
+    assert str(d.claims["value_min"].dtype) == "Int64"
+    assert isinstance(d.spells["controller"].dtype, pd.CategoricalDtype)
+
+
+@pytest.mark.parametrize("event_id,measure,qualifier,value", ARTICLE_FIGURES)
+def test_every_figure_of_the_article_is_a_claim(d, event_id, measure, qualifier, value):
+    c = d.claims
+    hit = c[(c["event_id"] == event_id) & (c["measure"] == measure)
+            & (c["source_key"] == ARTICLE) & (c["qualifier"] == qualifier)
+            & ((c["value_min"] == value) | (c["value_max"] == value))]
+    assert len(hit) == 1, f"the article's {measure} figure {value} for {event_id} is missing"
+
+
+@pytest.mark.parametrize("year,value", ARTICLE_POPULATION)
+def test_article_population_counts(d, year, value):
+    p = d.population
+    hit = p[(p["source_key"] == ARTICLE) & (p["date"].dt.year == year) & (p["value_min"] == value)]
+    assert len(hit) == 1
+
+
+def test_disagreeing_sources_are_separate_claims(d):
+    raid = d.claims[(d.claims["event_id"] == "2009-07-28-raid") & (d.claims["measure"] == "killed")]
+    assert raid["source_key"].nunique() >= 6
+    assert {9, 11}.issubset(set(raid["value_min"].dropna().astype(int)))
+
+
+def test_coverage_by_period_place_and_kind(d):
+    ev = d.events
+    assert set(ev["period_id"]) == set(d.periods["period_id"]), "a period has no event"
+    assert (ev["place"] == "liberty").sum() >= 8, "Camp Liberty's events are missing"
+    assert (ev["place"] == "ashraf3").sum() >= 2
+    convoys = ev[ev["event_type"] == "relocation"]
+    assert len(convoys) >= 9, "each relocation convoy is an event"
+    kinds = set(ev["event_type"].astype(str))
+    for kind in ("founding", "air_raid", "missile_attack", "bombing", "raid", "rocket_attack",
+                 "siege_measure", "control_change", "relocation", "legal", "diplomatic"):
+        assert kind in kinds, f"no {kind} event"
+
+
+def test_control_spells_cover_1986_to_today(d):
+    sp = d.spells.sort_values("start_date")
+    assert sp["start_date"].iloc[0].year == 1986 and pd.isna(sp["end_date"].iloc[-1])
+    assert list(sp["start_date"].iloc[1:]) == list(sp["end_date"].iloc[:-1])
+    assert {"mek", "us_forces", "iraqi_government", "isis", "badr_pmf"} <= set(
+        sp["controller"].astype(str))
+
+
+def test_every_source_is_used(d):
+    used = set(d.claims["source_key"]) | set(d.population["source_key"])
+    for col in (d.events["source_keys"], d.spells["source_keys"]):
+        for keys in col.dropna():
+            used |= set(keys.split(";"))
+    unused = set(d.sources["source_key"]) - used
+    assert not unused, f"sources cited by nothing: {sorted(unused)}"
+
+
+def test_package_is_described():
+    pkg = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    for key in ("name", "title", "description", "version", "licenses", "contributors", "sources"):
+        assert pkg.get(key), f"datapackage.json has no {key}"
+    for res in pkg["resources"]:
+        assert res.get("description") and res["schema"].get("primaryKey")
+        for field in res["schema"]["fields"]:
+            assert len(field.get("description", "")) > 15, f"{res['name']}.{field['name']}"
