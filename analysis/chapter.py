@@ -4,6 +4,8 @@ may quote; each figure, table and note is then one call.
 Glue keys (use them in prose as {glue:text}`KEY`):
 - ``<event_id>.killed_best`` / ``.killed_low`` / ``.killed_high`` / ``.killed_range``, the same
   for ``wounded``; ``<event_id>.detained``, ``.missing``, ``.relocated``
+- ``<event_id>.<measure>_best_by``: who gave the figure chosen as best, and where
+  ("UNAMI (Reuters)")
 - ``<claim_id>``: one source's figure in words ("at least 9", "about 400")
 - ``<population_id>``: one population count in words
 - ``<period_id>.events``, ``.attacks``, ``.killed_best``, ``.killed_low``, ``.killed_high``,
@@ -91,6 +93,13 @@ class _Base:
         mine = self.claims[self.claims["event_id"].isin(events["event_id"])]
         for c in mine.itertuples(index=False):
             self.glue(c.claim_id, fmt_claim(c.qualifier, c.value_min, c.value_max))
+        by_id = mine.set_index("claim_id")
+        est = derive.estimates(self.data.claims, self.data.sources)
+        for e in est[est["event_id"].isin(events["event_id"])].itertuples(index=False):
+            q, lab = str(by_id.loc[e.best_claim_id, "quoted"]), str(by_id.loc[e.best_claim_id, "label"])
+            who = q if (lab.lower() in q.lower() or q.lower() in lab.lower()) \
+                else f"{q}, as reported by {lab}"
+            self.glue(f"{e.event_id}.{e.measure}_best_by", who)
 
     def _glue_population(self, pop: pd.DataFrame) -> None:
         for p in pop.itertuples(index=False):
@@ -161,7 +170,8 @@ class Chapter(_Base):
         pop = residents(self.data.population)
         self.population = pop[(pop["date"] >= self.start) & (pop["date"] <= self.end)]
         self._glue_events(self.events)
-        self._glue_population(self.population)
+        allpop = self.data.population
+        self._glue_population(allpop[(allpop["date"] >= self.start) & (allpop["date"] <= self.end)])
         totals = derive.period_totals(ev, periods)
         row = totals[totals["period_id"] == period_id].iloc[0]
         for col in ("events", "attacks", "killed_best", "killed_low", "killed_high",
@@ -259,7 +269,7 @@ class Overview(_Base):
     def totals_table(self):
         t = self.totals
         rows = pd.DataFrame({
-            "Chapter": [f"{p[1:]}. {title}" for p, title in zip(t["period_id"], t["title"])],
+            "Period": t["title"].tolist(),
             "Events": [fmt_count(v) for v in t["events"]],
             "Attacks": [fmt_count(v) for v in t["attacks"]],
             "Killed": [fmt_range(a, b, c) for a, b, c in

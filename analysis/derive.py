@@ -5,10 +5,13 @@ The rule (also printed in the methods chapter, from ``RULE``):
   about security forces or other groups are kept and shown, but not summed in.
 - low  = the smallest figure any source gives (a claim's minimum; for "up to n", n);
 - high = the largest figure any source gives (a claim's maximum; for "at least n", n);
-- best = the figure of the most independent kind of source that gave one, ranked
+- best = the figure of the most independent kind of speaker that gave one, ranked
   UN > NGO > academic or court > press > encyclopedia > governments > partisan (MEK/NCRI,
-  Iranian-state-aligned) > other; within that kind the most recent claim (a later count
-  supersedes an earlier one), and on a tie the larger figure.
+  Iranian-state-aligned) > other. The speaker is whoever gave the figure, not the outlet
+  that carried it: a UN count reported by a news agency ranks as the UN's, a hospital's
+  count reported by a news agency as the Iraqi government's. Within that kind the most
+  recent claim wins (a later count supersedes an earlier one; an undated claim counts as
+  the oldest), and on a tie the larger figure.
 """
 from __future__ import annotations
 
@@ -40,9 +43,15 @@ ESTIMATE_COLUMNS = {
 
 
 def claims_with_sources(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """Claims joined to their source's speaker type, rank and class; with a point value."""
-    src = sources[["source_key", "speaker_type", "label"]].astype({"speaker_type": "string"})
+    """Claims joined to their source (label, publisher_type), ranked and classed by who gave
+    the figure (the claim's speaker_type); with a point value."""
+    src = sources[["source_key", "speaker_type", "label"]].rename(
+        columns={"speaker_type": "publisher_type"}).astype({"publisher_type": "string"})
     out = claims.merge(src, on="source_key", how="left", validate="many_to_one")
+    if "speaker_type" in out.columns:
+        out["speaker_type"] = out["speaker_type"].astype("string").fillna(out["publisher_type"])
+    else:
+        out["speaker_type"] = out["publisher_type"]
     out["rank"] = out["speaker_type"].map(SOURCE_RANK).astype("Int64")
     out["source_class"] = out["speaker_type"].map(SOURCE_CLASS)
     out["point"] = out["value_min"].fillna(out["value_max"])
@@ -123,11 +132,16 @@ def period_totals(events: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             "period_id": p.period_id, "title": p.title,
             "events": len(ev), "attacks": len(at),
-            **{c: int(at[c].fillna(0).sum()) for c in
+            # a period whose attacks give no figure has no total (not zero)
+            **{c: at[c].sum(min_count=1) for c in
                ("killed_low", "killed_best", "killed_high",
                 "wounded_low", "wounded_best", "wounded_high")},
         })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    for c in ("killed_low", "killed_best", "killed_high", "wounded_low", "wounded_best",
+              "wounded_high"):
+        out[c] = out[c].astype("Int64")
+    return out
 
 
 def controller_totals(events: pd.DataFrame, spells: pd.DataFrame) -> pd.DataFrame:

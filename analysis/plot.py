@@ -207,13 +207,13 @@ def period_totals(totals: pd.DataFrame, measure: str = "killed") -> Figure:
     fig, (ax,) = _new(3.0)
     t = totals.iloc[::-1]
     y = np.arange(len(t))
-    best = t[f"{measure}_best"].to_numpy(float)
+    best = t[f"{measure}_best"].astype("Float64").fillna(0).to_numpy(float)
     ax.barh(y, best, color=style.OKABE_ITO["vermillion"], height=0.6)
-    ax.errorbar(best, y, xerr=[best - t[f"{measure}_low"].to_numpy(float),
-                               t[f"{measure}_high"].to_numpy(float) - best],
+    low = t[f"{measure}_low"].astype("Float64").fillna(0).to_numpy(float)
+    high = t[f"{measure}_high"].astype("Float64").fillna(0).to_numpy(float)
+    ax.errorbar(best, y, xerr=[best - low, high - best],
                 fmt="none", ecolor="black", elinewidth=0.8, capsize=3)
-    ax.set_yticks(y, [f"{p}. {title}" for p, title in
-                      zip(t["period_id"].str[1:], t["title"])])
+    ax.set_yticks(y, [_wrap(title, 40) for title in t["title"]])
     ax.set_xlabel(f"people {measure} in attacks (best estimate; whiskers: lowest to highest)")
     ax.grid(axis="x", color="#EEEEEE", lw=0.6)
     ax.set_axisbelow(True)

@@ -20,6 +20,8 @@ ALLOWED = [
     r"\b[Rr]esolution \d+\b",                             # UN Security Council resolution 1883
     r"\bMDE \d+/\d+/\d+\b",                               # Amnesty document number
     r"\bCamp Ashraf 3\b|\bAshraf 3\b",                    # a place name
+    r"\b\d+\.\d+(?:\.\d+)?\b",                           # versions: 1.0.0, Python 3.11
+    r"\bCC BY \d\.\d\b",                                 # a licence's name
 ]
 
 

@@ -68,18 +68,28 @@ def _progress(line: str) -> bool:
     return bool(_PROGRESS.search(line))
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def explain(output: str) -> str:
-    """The reader-facing reason of a failed build: a failing notebook names its chapter and
-    error; otherwise the warnings."""
-    nb = re.findall(r"(?:ExecutionError|Executing notebook failed)[^\n]*", output)
-    chapter = re.findall(r"([\w/.-]+\.(?:md|ipynb))(?::\d+)?: (?:WARNING|ERROR): "
-                         r"Executing notebook failed[^\n]*", output)
-    errors = re.findall(r"^(\w*(?:Error|Exception)): (.*)$", output, re.M)
-    if chapter or nb:
-        where = chapter[0] if chapter else "a chapter"
-        err = next((f"{a}: {b}" for a, b in reversed(errors)
-                    if a not in ("ExecutionError", "CellExecutionError")), "see the log")
-        return f"a notebook cell raised in {where}: {err}"
+    """The reader-facing reason of a failed build: a failing notebook names its chapter, the
+    cell and the error; otherwise LaTeX's errors or the warnings."""
+    output = ANSI.sub("", output)
+    chapter = re.search(r"([^\s:]+\.(?:md|ipynb))(?::\d+)?: WARNING: Executing notebook failed",
+                        output)
+    if chapter:
+        cell = re.search(r"An error occurred while executing the following cell:\n-+\n(.*?)\n-+",
+                         output, re.S)
+        errors = [f"{a}: {b}" for a, b in
+                  re.findall(r"^(\w*(?:Error|Exception|Interrupt)): (.+)$", output, re.M)
+                  if a not in ("ExecutionError", "CellExecutionError", "RuntimeError")]
+        where = Path(chapter.group(1))
+        msg = f"a notebook cell raised in chapter {where.parent.name}/{where.name}"
+        msg += f": {errors[0]}" if errors else ""
+        if cell:
+            src = "\n      ".join(cell.group(1).strip().splitlines()[:8])
+            msg += f"\n  in the cell:\n      {src}"
+        return msg
     latex = re.findall(r"^! .*$|^.*LaTeX Error.*$", output, re.M)
     if latex:
         return "LaTeX failed:\n  " + "\n  ".join(latex[:10])
