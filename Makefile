@@ -18,7 +18,7 @@ $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; found " + sys.version.split()[0])'
 	@test -x $(PY) || { echo "==> creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> installing pinned packages from requirements.txt (first run: about a minute)"
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@$(PY) -m pip install -qq --disable-pip-version-check -r requirements.txt
 	@# make the repository's analysis package importable from any working directory
 	@$(PY) -c 'import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "camp_ashraf_repo.pth").write_text(str(pathlib.Path.cwd().resolve()) + "\n")'
 	@$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (camp-ashraf)" >/dev/null

@@ -65,7 +65,11 @@ class _Base:
         style.use_vector_output()
         self.data = data or load()
         self.claims = derive.claims_with_sources(self.data.claims, self.data.sources)
-        self.today = pd.Timestamp.today().normalize()
+        # "today" for charts is the data package's own date, so that a re-run on another
+        # day draws the same figures
+        created = self.data.descriptor.get("created")
+        self.today = (pd.Timestamp(created[:10]) if created
+                      else pd.Timestamp.today().normalize())
         self._glue_on = glue
         self.glued: dict[str, str] = {}
 

@@ -52,7 +52,7 @@ def jupyter_book(root: Path, builder: str, stage: Path, log: Path) -> tuple[int,
         for line in proc.stdout:
             lines.append(line)
             if _progress(line) and "IPKernelApp" not in line:
-                print("    " + line.rstrip()[:160], flush=True)
+                print("    " + ANSI.sub("", line).rstrip()[:160], flush=True)
     log.write_text("".join(lines), encoding="utf-8")
     return proc.returncode, "".join(lines)
 
