@@ -27,6 +27,7 @@ TYPE_LABELS = {
     "bombing": "bombing", "raid": "raid", "rocket_attack": "rocket attack",
     "assault": "assault", "siege_measure": "siege measure", "control_change": "change of control",
     "relocation": "relocation", "legal": "legal", "diplomatic": "diplomatic", "report": "report",
+    "military_operation": "military operation",
 }
 COUNT_COLUMNS = ("killed_low", "killed_best", "killed_high", "wounded_low", "wounded_best",
                  "wounded_high", "detained", "missing", "relocated")
@@ -116,8 +117,8 @@ class _Base:
             "No.": [str(i) for i in range(1, len(events) + 1)],
             "Date": [fmt_span(e.start_date, e.end_date, e.date_precision)
                      for e in events.itertuples(index=False)],
-            "Event": [f"{md_escape(e.title)} *({md_escape(_place(e))}, "
-                      f"{md_escape(TYPE_LABELS.get(str(e.event_type), str(e.event_type)))})*"
+            "Event": [f"{md_escape(e.title)} — *{md_escape(_place(e))}; "
+                      f"{md_escape(TYPE_LABELS.get(str(e.event_type), str(e.event_type)))}*"
                       for e in events.itertuples(index=False)],
             "Killed": [fmt_range(e.killed_low, e.killed_best, e.killed_high)
                        for e in events.itertuples(index=False)],
@@ -125,7 +126,7 @@ class _Base:
                         for e in events.itertuples(index=False)],
         })
         table = md_table(rows, caption, name, escape={"Date", "Killed", "Wounded"},
-                         widths=[5, 17, 50, 14, 14])
+                         widths=[5, 19, 48, 14, 14])
         sources = "\n".join(f"{i}. {cite(k)}" for i, k in
                              enumerate(events["source_keys"], start=1))
         note = ("Killed and wounded: the best estimate, with the lowest and highest figures "
@@ -253,22 +254,24 @@ class Overview(_Base):
                                  "tbl-all-attacks")
 
     def spells_table(self):
+        """Control spells as a numbered table, with each spell's sources listed below it."""
         s = self.data.spells
         rows = pd.DataFrame({
+            "No.": [str(i) for i in range(1, len(s) + 1)],
             "From": [fmt_span(x.start_date, x.start_date, x.start_precision)
                      for x in s.itertuples(index=False)],
             "Until": [fmt_span(x.end_date, x.end_date, x.end_precision) if pd.notna(x.end_date)
                       else "today" for x in s.itertuples(index=False)],
             "Controller": [style.controller_label(str(c)) for c in s["controller"]],
-            "Kind of control": [str(k).replace("_", " ") for k in s["control_kind"]],
-            "How it began": [str(k) for k in s["began_how"]],
+            "Kind of control; how it began": [
+                f"{str(x.control_kind).replace('_', ' ')}; {x.began_how}"
+                for x in s.itertuples(index=False)],
             "Attested": [str(k).replace("_", " ") for k in s["status"]],
-            "Sources": [cite(k) for k in s["source_keys"]],
         })
-        return _markdown(md_table(rows, "Who controlled Camp Ashraf, 1986 to today",
-                                  "tbl-control-spells",
-                                  escape={"From", "Until", "Controller", "Kind of control",
-                                          "How it began", "Attested"}))
+        table = md_table(rows, "Who controlled Camp Ashraf, 1986 to today",
+                         "tbl-control-spells", widths=[5, 16, 16, 22, 27, 14])
+        sources = "\n".join(f"{i}. {cite(k)}" for i, k in enumerate(s["source_keys"], start=1))
+        return _markdown(table + "\nSources of each numbered spell:\n\n" + sources + "\n")
 
     def totals_table(self):
         t = self.totals

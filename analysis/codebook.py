@@ -25,9 +25,11 @@ def _constraints(field: dict) -> str:
             parts.append(f"{word} {cons[key]}")
     if "pattern" in cons:
         parts.append("pattern `" + cons["pattern"].replace("`", "'") + "`")
+    if not cons.get("required"):
+        parts.insert(0, "optional")
     if "maxLength" in cons:
         parts.append(f"at most {cons['maxLength']} characters")
-    return "; ".join(parts).replace("|", "\\|") or "–"
+    return "; ".join(parts) or "optional"
 
 
 def page(folder: Path | str | None = None, link_prefix: str = "../data/") -> str:
@@ -50,13 +52,11 @@ def page(folder: Path | str | None = None, link_prefix: str = "../data/") -> str
             out.append(f" `{', '.join(_as_list(fk['fields']))}` refers to "
                        f"`{fk['reference'].get('resource') or name}."
                        f"{', '.join(_as_list(fk['reference']['fields']))}`.")
-        out += ["", f":::{{table}} Fields of {res['path']}", f":name: tbl-codebook-{name}",
-                ":widths: 18 10 30 42", "",
-                "| Field | Type | Constraints | Description |", "| --- | --- | --- | --- |"]
+        out += ["", f"Fields of `{res['path']}`, in order:", ""]
         for field in schema["fields"]:
-            out.append(f"| `{field['name']}` | {field.get('type', 'string')} | "
-                       f"{_constraints(field)} | {md_escape(field.get('description', ''))} |")
-        out += [":::", ""]
+            out += [f"`{field['name']}`",
+                    f": *{field.get('type', 'string')}*; {_constraints(field)}. "
+                    f"{md_escape(field.get('description', ''))}", ""]
     return "\n".join(out)
 
 

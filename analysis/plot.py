@@ -49,8 +49,10 @@ def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
     else:
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator(),
-                                                             show_offset=False))
+    if years > 4:
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    else:
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
 
 
 def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
@@ -60,7 +62,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     hatch per controller), each change of control marked with how it happened, and the
     attacks on the camp below it, sized by the best estimate of people killed."""
     today = today or pd.Timestamp.today().normalize()
-    fig, (ax,) = _new(2.9)
+    fig, (ax,) = _new(3.3)
     shown = set()
     n_changes = 0
     for s in spells.itertuples(index=False):
@@ -75,15 +77,13 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                 edgecolor="white", linewidth=0.8)
         if (right - left) / (end - start) > 0.12:
             ax.text(left + (right - left) / 2, 1.0, KIND.get(str(s.control_kind), ""),
-                    ha="center", va="center", fontsize=7,
-                    color="black" if cid in ("mek", "unknown") else "white",
-                    bbox={"boxstyle": "round,pad=0.15", "lw": 0,
-                          "fc": style.controller_colour(cid)})
+                    ha="center", va="center", fontsize=8, color="black",
+                    bbox={"boxstyle": "round,pad=0.2", "lw": 0, "fc": "white", "alpha": 0.9})
         if start < s.start_date <= end:
-            ax.axvline(s.start_date, ymin=0.0, ymax=0.86, color="#444444", lw=0.7, ls="--")
+            ax.axvline(s.start_date, ymin=0.0, ymax=1.0, color="#444444", lw=0.7, ls="--")
             ax.annotate(BEGAN.get(str(s.began_how), str(s.began_how)),
-                        (s.start_date, 1.32 + 0.22 * (n_changes % 3)),
-                        ha="center", va="bottom", fontsize=7, color="#333333")
+                        (s.start_date, 1.33), xytext=(-2, 0), textcoords="offset points",
+                        rotation=90, ha="right", va="bottom", fontsize=7.5, color="#333333")
             n_changes += 1
     att = attacks(events)
     att = att[(att["place"].astype("string") == "ashraf")
@@ -95,7 +95,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         ax.scatter(att["start_date"], np.zeros(len(att)), s=sizes, marker="o",
                    facecolor=style.OKABE_ITO["vermillion"], edgecolor="black", lw=0.5,
                    zorder=3)
-    ax.set_ylim(-0.45, 2.05)
+    ax.set_ylim(-0.45, 2.45)
     ax.set_yticks([0, 1], ["attacks", "control"])
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
@@ -104,9 +104,12 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                      edgecolor="white", label=style.controller_label(c))
                for c in style.CONTROLLERS if c in shown]
     if len(att):
-        handles.append(Line2D([], [], marker="o", ls="", markerfacecolor=style.OKABE_ITO[
-            "vermillion"], markeredgecolor="black", label="attack (size: people killed)"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(3, len(handles)))
+        for n in (1, 10, 50):
+            handles.append(Line2D([], [], marker="o", ls="", markersize=np.sqrt(18 + 9 * np.sqrt(n)),
+                                  markerfacecolor=style.OKABE_ITO["vermillion"],
+                                  markeredgecolor="black",
+                                  label=f"attack, {n} killed" if n > 1 else "attack, 0–1 killed"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=3)
     return fig
 
 
@@ -116,10 +119,16 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
     (grey bar), the best estimate (black tick) and every source's claim as a marker whose
     shape and colour say what kind of source gave it (open markers: "at least" / "up to")."""
     att = attacks(events).sort_values("start_date", ascending=False, kind="stable")
-    if att.empty:
-        fig, (ax,) = _new(1.4)
-        ax.text(0.5, 0.5, "No attack on the camp or its residents is recorded in this period.",
-                ha="center", va="center", transform=ax.transAxes, fontsize=9)
+    no_figure = att[[f"{m}_best" for m in measures]].isna().all(axis=None) if len(att) else True
+    if att.empty or no_figure:
+        message = ("No attack on the camp or its residents is recorded in this period."
+                   if att.empty else "No source gives a figure of people killed or wounded "
+                   "for the attacks of this period:\n" + "\n".join(
+                       f"{short_date(e.start_date, e.date_precision)}: {e.title}"
+                       for e in att.itertuples(index=False)))
+        fig, (ax,) = _new(0.9 + 0.25 * message.count("\n"))
+        ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes,
+                fontsize=9.5, linespacing=1.5)
         ax.set_axis_off()
         return fig
     labels = [_wrap(f"{short_date(e.start_date, e.date_precision)}: {e.title}", 44)
@@ -149,19 +158,31 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
                 open_ = str(c.qualifier) in ("at_least", "up_to")
                 ax.scatter([c.point], [y + dy], marker=marker, s=26, zorder=3,
                            facecolor="white" if open_ else colour, edgecolor=colour, lw=0.9)
-        ax.set_xlim(left=0)
-        ax.set_xlabel(f"people {measure}")
+        values = pd.concat([att[f"{measure}_{x}"] for x in ("low", "best", "high")])
+        values = values.dropna().astype(float)
+        top = float(values.max()) if len(values) else 1.0
+        positive = values[values > 0]
+        if len(positive) and top / float(positive.min()) > 40:
+            # figures from one to hundreds: a scale linear up to 10, logarithmic above
+            ax.set_xscale("symlog", linthresh=10, linscale=0.6)
+            ax.set_xlim(-0.6, top * 1.5)
+            ax.set_xlabel(f"{measure} (log scale)")
+        else:
+            ax.set_xlim(-0.04 * max(top, 1), max(top, 1) * 1.08)
+            ax.set_xlabel(measure)
         ax.grid(axis="x", color="#EEEEEE", lw=0.6)
         ax.set_axisbelow(True)
     axes[0].set_yticks(ypos, labels)
     axes[0].set_ylim(-0.7, len(att) - 0.3)
     handles = [Line2D([], [], color="#BBBBBB", lw=5, label="lowest to highest figure"),
                Line2D([], [], color="black", lw=1.6, marker="|", ls="", markersize=9,
-                      label="best estimate")]
+                      label="best estimate"),
+               Line2D([], [], marker="o", ls="", markerfacecolor="white",
+                      markeredgecolor="#555555", label="open: at least / up to")]
     handles += [Line2D([], [], marker=style.SOURCE_MARKERS[c][0], ls="",
                        color=style.SOURCE_MARKERS[c][1], label=c)
                 for c in style.SOURCE_MARKERS if c in used]
-    fig.legend(handles=handles, loc="outside lower center", ncols=4)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3)
     return fig
 
 
@@ -184,12 +205,13 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
         colour = style.PLACE_COLOURS.get(str(place), style.OKABE_ITO["grey"])
         closed = grp[grp["qualifier"].astype("string").isin(["exact", "about"])]
         opened = grp[~grp.index.isin(closed.index)]
+        marker = style.PLACE_MARKERS.get(str(place), "o")
         ax.vlines(grp["date"], grp["point"], grp["upper"], color=colour, lw=1.5)
-        ax.scatter(closed["date"], closed["point"], color=colour, s=22, zorder=3,
+        ax.scatter(closed["date"], closed["point"], color=colour, s=26, zorder=3, marker=marker,
                    label=style.PLACES.get(str(place), str(place)))
         ax.scatter(opened["date"], opened["point"], facecolor="white", edgecolor=colour,
-                   s=22, zorder=3)
-    ax.set_ylim(bottom=0)
+                   s=26, zorder=3, marker=marker)
+    ax.set_ylim(bottom=0, top=float(data["upper"].max()) * 1.08)
     ax.set_ylabel("residents")
     ax.yaxis.set_major_formatter(lambda v, _: fmt_count(v))
     ax.grid(axis="y", color="#EEEEEE", lw=0.6)
@@ -198,7 +220,10 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
         lo = start if start is not None else data["date"].min() - pd.Timedelta(days=200)
         hi = end if end is not None else data["date"].max() + pd.Timedelta(days=200)
         _date_axis(ax, lo, hi)
-    fig.legend(loc="outside lower center", ncols=4)
+    handles, _ = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white",
+                          markeredgecolor="#555555", label="open: at least / up to"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=4)
     return fig
 
 
@@ -224,22 +249,33 @@ def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
                end: pd.Timestamp) -> Figure:
     """People killed in attacks on the MEK's camps, cumulated over time: best estimate (line)
     between the cumulated lowest and highest figures (band); control of Ashraf shaded below."""
-    fig, (ax,) = _new(3.0)
+    fig, (ax,) = _new(3.3)
+    top = float(cum["killed_high"].max()) * 1.08
+    shown = []
     for s in spells.itertuples(index=False):
         s_end = s.end_date if pd.notna(s.end_date) else end
-        ax.axvspan(max(s.start_date, start), min(s_end, end), ymin=0, ymax=0.04,
-                   color=style.controller_colour(str(s.controller)),
-                   hatch=style.controller_hatch(str(s.controller)), lw=0)
+        cid = str(s.controller)
+        ax.fill_between([max(s.start_date, start), min(s_end, end)], -0.09 * top, -0.03 * top,
+                        color=style.controller_colour(cid), hatch=style.controller_hatch(cid),
+                        lw=0, edgecolor="white")
+        if cid not in shown:
+            shown.append(cid)
     x = pd.concat([pd.Series([start]), cum["start_date"], pd.Series([end])])
     def steps(col):
         return np.concatenate([[0], cum[col].to_numpy(float), [cum[col].iloc[-1]]])
     ax.fill_between(x, steps("killed_low"), steps("killed_high"), step="post",
                     color="#DDDDDD", label="lowest to highest")
     ax.step(x, steps("killed_best"), where="post", color="black", lw=1.4, label="best estimate")
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(-0.1 * top, top)
+    ax.axhline(0, color="#888888", lw=0.6)
     ax.set_ylabel("people killed (cumulative)")
     _date_axis(ax, start, end)
-    ax.legend(loc="upper left")
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [Patch(facecolor=style.controller_colour(c), hatch=style.controller_hatch(c),
+                      edgecolor="white", label=style.controller_label(c))
+                for c in shown]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=7.5,
+               title="strip below zero: who controlled Camp Ashraf", title_fontsize=7.5)
     return fig
 
 

@@ -45,23 +45,24 @@ SOURCE_MARKERS = {  # source class -> (marker, colour)
 
 PLACES = {"ashraf": "Camp Ashraf", "liberty": "Camp Liberty", "ashraf3": "Ashraf 3 (Albania)",
           "elsewhere": "Elsewhere", "iraq": "Iraq"}
+PLACE_MARKERS = {"ashraf": "o", "liberty": "s", "ashraf3": "^", "iraq": "D", "elsewhere": "D"}
 PLACE_COLOURS = {"ashraf": OKABE_ITO["green"], "liberty": OKABE_ITO["vermillion"],
                  "ashraf3": OKABE_ITO["sky"], "iraq": OKABE_ITO["grey"],
                  "elsewhere": OKABE_ITO["grey"]}
 
-WIDTH = 7.0  # inches: the text width of the PDF
+WIDTH = 6.3  # inches: about the text width of the PDF, so figures print at their own size
 RC = {
     "figure.figsize": (WIDTH, 3.2),
     "figure.dpi": 100,
-    "font.size": 9,
+    "font.size": 9.5,
     "axes.titlesize": 10,
-    "axes.labelsize": 9,
+    "axes.labelsize": 9.5,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "legend.fontsize": 8,
+    "legend.fontsize": 8.5,
     "legend.frameon": False,
-    "xtick.labelsize": 8,
-    "ytick.labelsize": 8,
+    "xtick.labelsize": 8.5,
+    "ytick.labelsize": 8.5,
     "hatch.linewidth": 0.6,
     "svg.fonttype": "none",     # text stays text in SVG: smaller, searchable, selectable
     "svg.hashsalt": "camp-ashraf",
@@ -71,9 +72,25 @@ RC = {
 
 
 def apply() -> None:
-    """Set the book's matplotlib style and deterministic output."""
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    """Set the book's matplotlib style and deterministic output: figures carry the data
+    package's date (not the day they were drawn) unless SOURCE_DATE_EPOCH says otherwise."""
+    os.environ.setdefault("SOURCE_DATE_EPOCH", _data_epoch())
     plt.rcParams.update(RC)
+
+
+def _data_epoch() -> str:
+    import datetime as dt
+    import json
+
+    from . import data_dir
+
+    try:
+        created = json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))[
+            "created"]
+        when = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except (OSError, KeyError, ValueError):
+        return "0"
+    return str(int(when.timestamp()))
 
 
 def use_vector_output() -> None:

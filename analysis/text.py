@@ -91,7 +91,7 @@ def md_table(frame: pd.DataFrame, caption: str, name: str, escape: set[str] | No
         cells = [md_escape(v) if col in escape else str(v).replace("|", "\\|")
                  for col, v in zip(frame.columns, row)]
         body.append("| " + " | ".join(cells) + " |")
-    opts = f":name: {name}\n"
+    opts = f":name: {name}\n:class: longtable\n"  # longtable: breaks across PDF pages
     if widths:
         opts += ":widths: " + " ".join(str(w) for w in widths) + "\n"
     return f":::{{table}} {md_escape(caption)}\n{opts}\n" + "\n".join([head, rule, *body]) + "\n:::\n"

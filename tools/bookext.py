@@ -13,7 +13,9 @@
    it right to left, and has no emoji, so every run of Arabic-script text (prose, captions,
    data in tables) is set in Noto Naskh Arabic right to left, and every run of pictographs
    in Symbola (the fonts are declared in _config.yml).
-4. Downloads on every chapter page: the executed notebook (.ipynb) and the whole-book PDF,
+4. No Thebe: its scripts are left out of the pages (see _drop_thebe).
+5. A description and OpenGraph tags on every page.
+6. Downloads on every chapter page: the executed notebook (.ipynb) and the whole-book PDF,
    in the theme's download menu (the theme's own "print to PDF" stays).
 """
 from __future__ import annotations
@@ -28,6 +30,7 @@ from docutils import nodes
 ROOT = Path(__file__).resolve().parent.parent
 HASHED = ("data", "analysis")
 PDF_NAME = "camp-ashraf.pdf"
+BIBLIOGRAPHY_PAGE = "chapters/bibliography"
 
 
 def inputs_hash(root: Path = ROOT) -> str:
@@ -84,15 +87,77 @@ def _add_downloads(app, pagename, templatename, context, doctree):
         })
 
 
+def _drop_thebe(app, pagename, templatename, context, doctree):
+    """The book does not use Thebe (live code in the page), but Jupyter Book always loads
+    sphinx-thebe, whose inline configuration is emitted twice and raises a script error.
+    Leave its files out of every page: nothing on a page refers to another host."""
+    def keep(item) -> bool:
+        name = str(getattr(item, "filename", item) or "")
+        body = str(getattr(item, "attributes", {}).get("body", ""))
+        return "thebe" not in name.lower() and "thebe" not in body.lower()
+
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [item for item in context[key] if keep(item)]
+
+
+def _page_meta(app, pagename, templatename, context, doctree):
+    """A description and OpenGraph tags for every page: its title and first paragraph."""
+    if app.builder.format != "html" or doctree is None:
+        return
+    from html import escape, unescape
+
+    first = next((p.astext() for p in doctree.findall(nodes.paragraph)
+                  if len(p.astext()) > 60), "")
+    desc = " ".join(first.split())
+    if len(desc) > 200:
+        desc = desc[:197].rsplit(" ", 1)[0] + "…"
+    title = re.sub(r"<[^>]+>", "", context.get("title") or app.config.project)
+    title = " ".join(unescape(title).split())
+    base = (app.config.html_baseurl or "").rstrip("/")
+    tags = [
+        f'<meta name="description" content="{escape(desc)}" />',
+        f'<meta property="og:title" content="{escape(title)}" />',
+        f'<meta property="og:description" content="{escape(desc)}" />',
+        '<meta property="og:type" content="article" />',
+        f'<meta property="og:site_name" content="{escape(app.config.project)}" />',
+    ]
+    if base:
+        tags.append(f'<meta property="og:url" content="{escape(base)}/{pagename}.html" />')
+    context["metatags"] = context.get("metatags", "") + "\n".join(tags) + "\n"
+
+
 def _copy_notebooks(app, exception):
     if exception is not None or app.builder.format != "html":
         return
+    import nbformat
+
     src = _executed_notebooks(app)
     dest = Path(app.outdir) / "_sources"
-    for nb in src.rglob("*.ipynb"):
-        target = dest / nb.relative_to(src)
+    for path in src.rglob("*.ipynb"):
+        target = dest / path.relative_to(src)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(nb, target)
+        nb = nbformat.read(path, as_version=4)
+        for i, cell in enumerate(nb.cells):  # jupytext draws random cell ids: fix them
+            cell["id"] = f"cell-{i}"
+        nbformat.write(nb, target)
+
+
+def _one_bibliography_in_latex(app, doctree, docname):
+    """In the PDF the bibliography is printed once, at the end, by LaTeX itself; the
+    bibliography page of the site would add an empty chapter of the same name before it.
+    Keep that page's references but not its heading or text."""
+    if app.builder.format != "latex":
+        return
+    from sphinx import addnodes
+
+    for start in list(doctree.findall(addnodes.start_of_file)):
+        if start.get("docname") != BIBLIOGRAPHY_PAGE:
+            continue
+        for section in [n for n in start.children if isinstance(n, nodes.section)]:
+            keep = [c for c in section.children
+                    if not isinstance(c, (nodes.title, nodes.paragraph))]
+            section.replace_self(keep)
 
 
 def _drop_code_in_latex(app, doctree, docname):
@@ -135,10 +200,72 @@ def _arabic_in_latex(app, doctree, docname):
             parent.insert(index + offset, part)
 
 
+def _register_bibliography_style() -> None:
+    """An author-year bibliography: each entry is labelled "Author Year", with a letter
+    after the year where one author has several entries of a year ("AP 2011a"), sorted by
+    author, year and title. Citations in the text show the same label, so each one leads to
+    exactly one entry (pybtex's own styles number entries or use initials)."""
+    from collections import Counter
+
+    from pybtex.plugin import register_plugin
+    from pybtex.richtext import Text
+    from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+    from pybtex.style.labels import BaseLabelStyle
+    from pybtex.style.sorting import BaseSortingStyle
+
+    def plain(latex: str) -> str:
+        return " ".join(Text.from_latex(latex).render_as("text").split())
+
+    def author(entry) -> str:
+        persons = entry.persons.get("author") or entry.persons.get("editor") or []
+        if not persons:
+            for field in ("organization", "publisher", "journal", "title"):
+                if entry.fields.get(field):
+                    return plain(entry.fields[field]).split(":")[0][:40]
+            return "Anonymous"
+        names = [plain(" ".join(p.last_names) or " ".join(p.first_names)) for p in persons]
+        if len(names) > 2:
+            return f"{names[0]} et al."
+        return " and ".join(names)
+
+    class AuthorYearLabels(BaseLabelStyle):
+        def format_labels(self, sorted_entries):
+            labels = [f"{author(e)} {e.fields.get('year', 'n.d.')}" for e in sorted_entries]
+            counts, seen = Counter(labels), Counter()
+            for label in labels:
+                if counts[label] == 1:
+                    yield label
+                    continue
+                n = seen[label]
+                seen[label] += 1
+                suffix = "abcdefghijklmnopqrstuvwxyz"[n % 26] * (n // 26 + 1)
+                yield f"{label}{'-' if label.endswith('.') else ''}{suffix}"
+
+    class AuthorYearSorting(BaseSortingStyle):
+        def sorting_key(self, entry):
+            return (author(entry).lower().lstrip("'\"“"), entry.fields.get("year", ""),
+                    plain(entry.fields.get("title", "")).lower())
+
+    class AuthorYearStyle(UnsrtStyle):
+        default_label_style = AuthorYearLabels
+        default_sorting_style = AuthorYearSorting
+
+    register_plugin("pybtex.style.formatting", "authoryear", AuthorYearStyle, force=True)
+
+
+_register_bibliography_style()
+
+
 def setup(app):
     app.connect("doctree-resolved", _arabic_in_latex)
+    app.connect("doctree-resolved", _one_bibliography_in_latex)
     app.connect("doctree-resolved", _drop_code_in_latex)
     app.connect("config-inited", _set_cache_path)
     app.connect("html-page-context", _add_downloads, priority=600)
+    app.connect("html-page-context", _page_meta)
+    app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("build-finished", _copy_notebooks)
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    # a change to this file changes env_version, which makes Sphinx rebuild every page
+    own = int(hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8], 16)
+    return {"version": "1.0", "env_version": own, "parallel_read_safe": True,
+            "parallel_write_safe": True}

@@ -35,12 +35,23 @@ def fail(msg: str, root: Path) -> int:
     return 1
 
 
+def release_epoch(root: Path) -> str:
+    """The release date of CITATION.cff as a Unix time: the date stamped into the PDF and
+    the figures, the same for every build of one release."""
+    import datetime as dt
+
+    text = (root / "CITATION.cff").read_text(encoding="utf-8")
+    day = re.search(r'^date-released:\s*"?(\d{4}-\d{2}-\d{2})', text, re.M).group(1)
+    return str(int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp()))
+
+
 def jupyter_book(root: Path, builder: str, stage: Path, log: Path) -> tuple[int, str]:
     """Run one jupyter-book build, streaming its progress lines, keeping the full log."""
     exe = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(exe), "build", str(root), "--path-output", str(stage), "--builder", builder,
            *STRICT]
-    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
+    env = {**os.environ,
+           "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", release_epoch(root)),
            "PYTHONHASHSEED": "0",
            # notebooks import this book's analysis/ (and so read its data/), even when
            # the environment was set up for another copy of the repository

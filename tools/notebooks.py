@@ -58,7 +58,6 @@ def main(argv=None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("*.ipynb"):
         old.unlink()
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
                                                              os.environ.get("PYTHONPATH")]))
     os.environ.setdefault("PYTHONHASHSEED", "0")
