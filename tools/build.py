@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,71 @@ def fail(msg: str, root: Path) -> int:
     return 1
 
 
+def _execute(job: tuple[str, dict, str]) -> tuple[str, dict | None, float]:
+    """Execute one notebook (in a worker process) as myst-nb would: in its own folder."""
+    import nbformat
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    path, nb, _ = job
+    nb = nbformat.from_dict(nb)
+    result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=120,
+                                 allow_errors=False, meta_override=True)
+    return path, (None if result.err else nb), result.time
+
+
+def prefill_cache(root: Path, stage: Path, env: dict) -> int:
+    """Execute, two at a time, the notebooks the execution cache lacks, and store them in
+    it; Sphinx then finds every notebook cached. (myst-nb executes notebooks one after
+    another while it reads the pages.) A notebook that fails here is left to Sphinx, which
+    executes it again and reports the error in the build. Returns how many ran."""
+    import jupytext
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    sys.path.insert(0, str(root / "tools"))
+    from bookext import inputs_hash
+
+    cache = get_cache(str(stage / "_build" / ".jupyter_cache" / f"inputs-{inputs_hash(root)}"))
+    todo = []
+    for md in sorted((root / "chapters").glob("*.md")):
+        if "```{code-cell}" not in md.read_text(encoding="utf-8"):
+            continue
+        nb = jupytext.read(md)
+        try:
+            cache.match_cache_notebook(nb)
+        except KeyError:
+            todo.append((str(md), nb, ""))
+    if not todo:
+        return 0
+    say(f"executing {len(todo)} notebook(s), two at a time")
+    old = dict(os.environ)
+    os.environ.update(env)  # the workers and their kernels see the build's environment
+    try:
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            for path, nb, secs in pool.map(_execute, todo):
+                name = Path(path).relative_to(root)
+                if nb is None:
+                    print(f"    {name}: failed; the build will report it", flush=True)
+                    continue
+                cache.cache_notebook_bundle(
+                    CacheBundleIn(nb, path, data={"execution_seconds": secs}),
+                    check_validity=False, overwrite=True)
+                print(f"    {name}: executed in {secs:.1f} s", flush=True)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return len(todo)
+
+
+def build_env(root: Path) -> dict:
+    return {"SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", release_epoch(root)),
+            "PYTHONHASHSEED": "0",
+            # notebooks import this book's analysis/ (and so read its data/), even when
+            # the environment was set up for another copy of the repository
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(root),
+                                                        os.environ.get("PYTHONPATH")]))}
+
+
 def release_epoch(root: Path) -> str:
     """The release date of CITATION.cff as a Unix time: the date stamped into the PDF and
     the figures, the same for every build of one release."""
@@ -50,13 +116,7 @@ def jupyter_book(root: Path, builder: str, stage: Path, log: Path) -> tuple[int,
     exe = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(exe), "build", str(root), "--path-output", str(stage), "--builder", builder,
            *STRICT]
-    env = {**os.environ,
-           "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", release_epoch(root)),
-           "PYTHONHASHSEED": "0",
-           # notebooks import this book's analysis/ (and so read its data/), even when
-           # the environment was set up for another copy of the repository
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(root),
-                                                       os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, **build_env(root)}
     lines = []
     with subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, env=env, bufsize=1) as proc:
@@ -152,6 +212,7 @@ def main(argv=None) -> int:
         return fail(f"{len(problems)} problem(s) in data/; no notebook was executed", root)
     say("data valid")
 
+    prefill_cache(root, stage, build_env(root))
     builders = [("html", "HTML site")] + ([] if args.html_only else [("pdflatex", "PDF")])
     stage_pdf = stage / "_build" / "latex" / PDF
     stage_pdf.unlink(missing_ok=True)  # so that a LaTeX failure cannot pass off an old PDF
