@@ -89,6 +89,6 @@ def test_period_chapters_are_numbered(text):
 
 
 def test_citations_are_author_year(text):
-    assert re.search(r"\[[A-Z][^\]]{1,80}, (19|20)\d\d[a-z]?\]", text), \
+    assert re.search(r"\[[A-Z][^\]]{1,80} (?:(?:19|20)\d\d[a-z]?|n\.d\.(?:-[a-z])?)\]", text), \
         "no author-year citation found"
     assert "Bibliography" in text

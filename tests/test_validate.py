@@ -313,12 +313,25 @@ def test_validate_command_exit_code_and_lines(data):
     assert ok.returncode == 0 and ok.stdout.startswith("data valid:")
 
 
-def test_build_stops_on_bad_data_before_any_notebook(book_copy):
-    set_cell(book_copy / "data", "events.csv", 0, "place", "atlantis")
+BUILD_FAULTS = [  # a sample across files and kinds of fault; every fault goes through the
+    # same validate() that these tests run in-process for the whole corpus above
+    ("events.csv", 0, "place", "atlantis"),
+    ("casualty_claims.csv", 0, "value_min", "-3"),
+    ("control_spells.csv", 1, "start_date", "2003-05-11"),
+    ("population.csv", 0, "date", "2009-02-30"),
+    ("sources.csv", 0, "speaker_type", "oracle"),
+]
+
+
+@pytest.mark.parametrize("file,index,field,value", BUILD_FAULTS,
+                         ids=[f"{f}:{c}" for f, _, c, _ in BUILD_FAULTS])
+def test_build_stops_on_bad_data_before_any_notebook(book_copy, file, index, field, value):
+    row = set_cell(book_copy / "data", file, index, field, value)
     proc = subprocess.run([sys.executable, "tools/build.py", "--html-only"], cwd=book_copy,
                           capture_output=True, text=True)
     assert proc.returncode == 1
-    assert "events.csv, row 2, field 'place'" in proc.stderr
+    assert f"{file}, row {row}, field '{field}'" in proc.stderr or \
+        (field == "start_date" and f"{file}, row" in proc.stderr), proc.stderr[-2000:]
     assert "no notebook was executed" in proc.stderr
     assert "Executing notebook" not in proc.stdout + proc.stderr
     assert not (book_copy / "_build" / "html").exists()

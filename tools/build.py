@@ -48,11 +48,11 @@ def _execute(job: tuple[str, dict, str]) -> tuple[str, dict | None, float]:
     return path, (None if result.err else nb), result.time
 
 
-def prefill_cache(root: Path, stage: Path, env: dict) -> int:
+def prefill_cache(root: Path, stage: Path, env: dict) -> list[str]:
     """Execute, two at a time, the notebooks the execution cache lacks, and store them in
     it; Sphinx then finds every notebook cached. (myst-nb executes notebooks one after
     another while it reads the pages.) A notebook that fails here is left to Sphinx, which
-    executes it again and reports the error in the build. Returns how many ran."""
+    executes it again and reports the error in the build. Returns the chapters executed."""
     import jupytext
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
@@ -62,8 +62,8 @@ def prefill_cache(root: Path, stage: Path, env: dict) -> int:
 
     cache = get_cache(str(stage / "_build" / ".jupyter_cache" / f"inputs-{inputs_hash(root)}"))
     todo = []
-    for md in sorted((root / "chapters").glob("*.md")):
-        if "```{code-cell}" not in md.read_text(encoding="utf-8"):
+    for md in toc_pages(root):
+        if not md.exists() or "```{code-cell}" not in md.read_text(encoding="utf-8"):
             continue
         nb = jupytext.read(md)
         try:
@@ -71,7 +71,8 @@ def prefill_cache(root: Path, stage: Path, env: dict) -> int:
         except KeyError:
             todo.append((str(md), nb, ""))
     if not todo:
-        return 0
+        return []
+    done = []
     say(f"executing {len(todo)} notebook(s), two at a time")
     old = dict(os.environ)
     os.environ.update(env)  # the workers and their kernels see the build's environment
@@ -86,10 +87,23 @@ def prefill_cache(root: Path, stage: Path, env: dict) -> int:
                     CacheBundleIn(nb, path, data={"execution_seconds": secs}),
                     check_validity=False, overwrite=True)
                 print(f"    {name}: executed in {secs:.1f} s", flush=True)
+                done.append(name.as_posix())
     finally:
         os.environ.clear()
         os.environ.update(old)
-    return len(todo)
+    return done
+
+
+def toc_pages(root: Path) -> list[Path]:
+    """The Markdown files of the book's table of contents."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]]
+    for part in toc.get("parts", []):
+        for ch in part.get("chapters", []):
+            names += [ch["file"]] + [s["file"] for s in ch.get("sections", [])]
+    return [root / (re.sub(r"\.md$", "", n) + ".md") for n in names]
 
 
 def build_env(root: Path) -> dict:
@@ -212,13 +226,20 @@ def main(argv=None) -> int:
         return fail(f"{len(problems)} problem(s) in data/; no notebook was executed", root)
     say("data valid")
 
-    prefill_cache(root, stage, build_env(root))
+    executed = prefill_cache(root, stage, build_env(root))
     builders = [("html", "HTML site")] + ([] if args.html_only else [("pdflatex", "PDF")])
+    (logs / "executed.txt").write_text("", encoding="utf-8")
     stage_pdf = stage / "_build" / "latex" / PDF
     stage_pdf.unlink(missing_ok=True)  # so that a LaTeX failure cannot pass off an old PDF
     for builder, label in builders:
         say(f"building the {label} (notebooks execute only when their code or data changed)")
         code, output = jupyter_book(root, builder, stage, logs / f"{builder}.log")
+        executed += [Path(p).relative_to(root).as_posix() for p in
+                     re.findall(r"^(\S+\.(?:md|ipynb)): Executing notebook", ANSI.sub("", output),
+                                re.M)]
+        # which notebooks ran in this build (read by the tests and the benchmark)
+        (logs / "executed.txt").write_text("".join(f"{p}\n" for p in executed),
+                                           encoding="utf-8")
         if code == 0 and builder == "pdflatex" and re.search(
                 r"^! |Latexmk: Errors|LaTeX Error", output, re.M):
             code = 1  # jupyter-book reports success even when LaTeX failed
