@@ -41,15 +41,17 @@ def fmt_range(low, best, high) -> str:
     return f"{fmt_count(best)} ({fmt_count(low)}–{fmt_count(high)})"
 
 
-def fmt_date(ts, precision="day") -> str:
+def fmt_date(ts, precision="day", short: bool = False) -> str:
+    """A date at its precision: '28 July 2009', 'July 2009', '2009' (short: 'Jul')."""
     if ts is None or pd.isna(ts):
         return ""
     precision = str(precision)
+    month = MONTHS[ts.month - 1][:3] if short else MONTHS[ts.month - 1]
     if precision == "year":
         return f"{ts.year}"
     if precision == "month":
-        return f"{MONTHS[ts.month - 1]} {ts.year}"
-    return f"{ts.day} {MONTHS[ts.month - 1]} {ts.year}"
+        return f"{month} {ts.year}"
+    return f"{ts.day} {month} {ts.year}"
 
 
 def fmt_span(start, end, precision="day") -> str:
@@ -63,12 +65,7 @@ def fmt_span(start, end, precision="day") -> str:
 
 
 def short_date(ts, precision="day") -> str:
-    precision = str(precision)
-    if precision == "year":
-        return f"{ts.year}"
-    if precision == "month":
-        return f"{MONTHS[ts.month - 1][:3]} {ts.year}"
-    return f"{ts.day} {MONTHS[ts.month - 1][:3]} {ts.year}"
+    return fmt_date(ts, precision, short=True)
 
 
 def cite(keys) -> str:

@@ -1,6 +1,8 @@
 """Shared fixtures: where the book, its outputs and its chapters are."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 from pathlib import Path
@@ -12,6 +14,20 @@ ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 PDF = ROOT / "_build" / "latex" / "camp-ashraf.pdf"
 ARTIFACTS = ROOT / "test-artifacts"
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames), list(reader)
+
+
+def write_csv(path: Path, header: list[str], body: list[dict]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(body)
+    path.write_text(buf.getvalue(), encoding="utf-8")
 
 
 def toc_docnames() -> list[str]:

@@ -5,16 +5,14 @@ and the last good build stays published."""
 from __future__ import annotations
 
 import csv
-import io
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import MINI_CHAPTER as CHAPTER, make_mini_book
+from conftest import MINI_CHAPTER as CHAPTER, make_mini_book, read_csv, write_csv
 
 
 def build(book: Path) -> subprocess.CompletedProcess:
@@ -50,17 +48,11 @@ def pick_claim(book: Path) -> tuple[str, dict]:
 
 def set_claim(book: Path, claim_id: str, value: int) -> None:
     path = book / "data" / "casualty_claims.csv"
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        header, body = reader.fieldnames, list(reader)
+    header, body = read_csv(path)
     for row in body:
         if row["claim_id"] == claim_id:
             row["value_min"] = row["value_max"] = str(value)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
-    w.writeheader()
-    w.writerows(body)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    write_csv(path, header, body)
     subprocess.run([sys.executable, "-m", "analysis", "fill-estimates", str(book / "data")],
                    cwd=book, check=True, capture_output=True)
 

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import ARTIFACTS, HTML, figure_cells, period_chapters, toc_docnames
+from conftest import ARTIFACTS, figure_cells, period_chapters, toc_docnames
 
 playwright = pytest.importorskip("playwright.sync_api")
 

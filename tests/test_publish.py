@@ -2,11 +2,9 @@
 the site (no script runs) and in the PDF; two clean builds of the same sources are identical."""
 from __future__ import annotations
 
-import csv
 import filecmp
 import functools
 import http.server
-import io
 import shutil
 import subprocess
 import sys
@@ -16,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI_CHAPTER, make_mini_book
+from conftest import MINI_CHAPTER, make_mini_book, read_csv, write_csv
 
 HOSTILE_TITLE = "<script>window.__pwned=1</script> &amp; {x}`y` *b* $x$ %_#~^\\ اشرف 🙂"
 HOSTILE_PLACE = "<img src=x onerror=window.__pwned=2> [l](http://example.org) ``{doc}`z` ``"
@@ -24,15 +22,8 @@ HOSTILE_QUOTED = "<b>حزب</b> & ~^ {glue:text}`k` $$"
 
 
 def rewrite(path: Path, fn) -> None:
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        header, body = reader.fieldnames, list(reader)
-    body = fn(header, body)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
-    w.writeheader()
-    w.writerows(body)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    header, body = read_csv(path)
+    write_csv(path, header, fn(header, body))
 
 
 def add_hostile_event(book: Path) -> None:

@@ -3,8 +3,6 @@ Each must be rejected by `analysis.validate` with its own message naming file, r
 `make validate` and the build must stop with it before any notebook executes."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import shutil
@@ -17,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.validate import validate
-from conftest import ROOT
+from conftest import ROOT, read_csv, write_csv
 
 
 @pytest.fixture
@@ -29,17 +27,11 @@ def data(tmp_path) -> Path:
 
 
 def rows(folder: Path, name: str) -> tuple[list[str], list[dict]]:
-    with open(folder / name, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        return list(reader.fieldnames), list(reader)
+    return read_csv(folder / name)
 
 
 def write(folder: Path, name: str, header: list[str], body: list[dict]) -> None:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n", extrasaction="ignore")
-    w.writeheader()
-    w.writerows(body)
-    (folder / name).write_text(buf.getvalue(), encoding="utf-8")
+    write_csv(folder / name, header, body)
 
 
 def set_cell(folder, name, index, field, value) -> int:
