@@ -64,7 +64,10 @@ def test_build_cycle(mini):
     assert executed(mini) == ["intro", "p4-iraqi-control"]
     assert (mini / "_build" / "html" / f"{CHAPTER}.html").exists()
 
-    # 2. nothing changed / prose edited: no notebook executes
+    # 2. nothing changed: nothing is rebuilt; prose edited: no notebook executes
+    again = build(mini)
+    assert again.returncode == 0 and "nothing changed since the last build" in again.stdout
+    assert executed(mini) == []
     chapter = mini / f"{CHAPTER}.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace(
         "\n## ", "\nAn added sentence of prose.\n\n## ", 1), encoding="utf-8")

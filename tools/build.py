@@ -115,6 +115,25 @@ def build_env(root: Path) -> dict:
                                                         os.environ.get("PYTHONPATH")]))}
 
 
+SOURCES = ("_config.yml", "_toc.yml", "references.bib", "CITATION.cff", "requirements.txt",
+           "chapters", "data", "analysis", "tools")
+
+
+def sources_hash(root: Path, html_only: bool) -> str:
+    """A hash of everything the book is built from (and of what is asked for)."""
+    import hashlib
+
+    h = hashlib.sha256(b"html-only" if html_only else b"html+pdf")
+    for name in SOURCES:
+        top = root / name
+        paths = sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]
+        for path in paths:
+            if "__pycache__" in path.parts or path.suffix == ".pyc" or not path.exists():
+                continue
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 def release_epoch(root: Path) -> str:
     """The release date of CITATION.cff as a Unix time: the date stamped into the PDF and
     the figures, the same for every build of one release."""
@@ -226,6 +245,18 @@ def main(argv=None) -> int:
         return fail(f"{len(problems)} problem(s) in data/; no notebook was executed", root)
     say("data valid")
 
+    stamp = stage / "sources.sha256"
+    digest = sources_hash(root, args.html_only)
+    published = (root / "_build" / "html" / "index.html").exists() and (
+        args.html_only or (root / "_build" / "latex" / PDF).exists())
+    if published and stamp.exists() and stamp.read_text() == digest:
+        (logs / "executed.txt").write_text("", encoding="utf-8")
+        say("nothing changed since the last build: the published book is up to date")
+        print(f"    HTML: {root / '_build' / 'html' / 'index.html'}")
+        if not args.html_only:
+            print(f"    PDF:  {root / '_build' / 'latex' / PDF}")
+        return 0
+    stamp.unlink(missing_ok=True)
     executed = prefill_cache(root, stage, build_env(root))
     builders = [("html", "HTML site")] + ([] if args.html_only else [("pdflatex", "PDF")])
     (logs / "executed.txt").write_text("", encoding="utf-8")
@@ -251,6 +282,7 @@ def main(argv=None) -> int:
         return fail(f"LaTeX ran but {PDF} was not written; see {logs / 'pdflatex.log'}", root)
 
     publish(stage_out, root, args.html_only)
+    stamp.write_text(digest)
     say(f"done in {time.monotonic() - t0:.0f} s")
     print(f"    HTML: {root / '_build' / 'html' / 'index.html'}")
     if not args.html_only:
