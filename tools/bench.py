@@ -84,7 +84,7 @@ def notebook_times(book: Path) -> dict[str, float]:
 
 def empty_book(tmp: Path) -> float:
     book = copy_repo(tmp / "empty")
-    (book / "_toc.yml").write_text("format: jb-book\nroot: chapters/cite\n", encoding="utf-8")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: chapters/changelog\n", encoding="utf-8")
     secs, _ = build(book)
     return secs
 
@@ -114,6 +114,10 @@ def main(argv=None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmpdir:
         tmp = Path(tmpdir)
+        print("==> validate", flush=True)
+        vbook = copy_repo(tmp / "v")
+        validate_s = median([timed([PY, "-m", "analysis", "validate", "data"], vbook)[0]
+                             for _ in range(runs)])
         print("==> notebooks alone (nbclient)", flush=True)
         nb_times = notebook_times(copy_repo(tmp / "nb"))
         floor_nb = sum(nb_times.values())
@@ -166,6 +170,8 @@ def main(argv=None) -> int:
     ok = lambda cond: "met" if cond else "**missed**"  # noqa: E731
     cold_m = median(cold)
     rows += [
+        ("Validate data/ (python -m analysis validate)", f"{validate_s:.1f} s", "< 5 s",
+         ok(validate_s < 5)),
         ("Cold build, HTML + PDF (packages installed)", f"{cold_m:.1f} s",
          TARGETS["cold"], ok(cold_m <= 1.5 * floor and cold_m < 60)),
         ("— floor: notebooks alone + empty book", f"{floor:.1f} s "
