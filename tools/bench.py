@@ -163,6 +163,11 @@ def main(argv=None) -> int:
                             "_build/nbval", "--nbval", "--nbval-sanitize-with",
                             "tests/nbval-sanitize.cfg"], tbook, may_fail=True)
         tests_ok = proc.returncode == 0
+        if not tests_ok:  # keep the failures for whoever reads the table
+            log = ROOT / "_build" / "bench-tests.log"
+            log.parent.mkdir(exist_ok=True)
+            log.write_text(proc.stdout + proc.stderr, encoding="utf-8")
+            print(f"    the test suite failed in the benchmark's copy; output: {log}")
         test_summary = (proc.stdout.strip().splitlines() or ["no output"])[-1]
         weights = page_weights(site)
         site_bytes = dir_size(site)
