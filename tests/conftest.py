@@ -5,6 +5,7 @@ import csv
 import io
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 PDF = ROOT / "_build" / "latex" / "camp-ashraf.pdf"
 ARTIFACTS = ROOT / "test-artifacts"
+sys.path.insert(0, str(ROOT / "tools"))
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict]]:
@@ -32,13 +34,9 @@ def write_csv(path: Path, header: list[str], body: list[dict]) -> None:
 
 def toc_docnames() -> list[str]:
     """Every page of _toc.yml in reading order (root first)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    names = [toc["root"]]
-    for part in toc.get("parts", []):
-        for ch in part.get("chapters", []):
-            names.append(ch["file"])
-            names.extend(s["file"] for s in ch.get("sections", []))
-    return [re.sub(r"\.(md|ipynb)$", "", n) for n in names]
+    from build import toc_pages  # tools/build.py reads the table of contents for the build
+
+    return [p.relative_to(ROOT).with_suffix("").as_posix() for p in toc_pages(ROOT)]
 
 
 def chapter_title(docname: str) -> str:

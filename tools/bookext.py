@@ -33,15 +33,24 @@ PDF_NAME = "camp-ashraf.pdf"
 BIBLIOGRAPHY_PAGE = "chapters/bibliography"
 
 
+def files_hash(root: Path, names, seed: bytes = b"") -> str:
+    """sha256 of the named files and folders under root: each file's path and bytes, in
+    sorted order (caches and compiled Python left out; a missing name counts as empty)."""
+    h = hashlib.sha256(seed)
+    for name in names:
+        top = root / name
+        paths = sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]
+        for path in paths:
+            if "__pycache__" in path.parts or path.suffix == ".pyc" or not path.is_file():
+                continue
+            h.update(path.relative_to(root).as_posix().encode() + b"\0")
+            h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def inputs_hash(root: Path = ROOT) -> str:
-    """Hash of the files every notebook reads: data/ and analysis/*.py (names and bytes)."""
-    h = hashlib.sha256()
-    for top in HASHED:
-        for path in sorted((root / top).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                h.update(path.relative_to(root).as_posix().encode() + b"\0")
-                h.update(path.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
+    """Hash of the files every notebook reads: data/ and analysis/ (names and bytes)."""
+    return files_hash(root, HASHED)[:16]
 
 
 def _set_cache_path(app, config):

@@ -62,9 +62,7 @@ def prefill_cache(root: Path, stage: Path, env: dict) -> list[str]:
 
     cache = get_cache(str(stage / "_build" / ".jupyter_cache" / f"inputs-{inputs_hash(root)}"))
     todo = []
-    for md in toc_pages(root):
-        if not md.exists() or "```{code-cell}" not in md.read_text(encoding="utf-8"):
-            continue
+    for md in notebook_pages(root):
         nb = jupytext.read(md)
         try:
             cache.match_cache_notebook(nb)
@@ -103,7 +101,13 @@ def toc_pages(root: Path) -> list[Path]:
     for part in toc.get("parts", []):
         for ch in part.get("chapters", []):
             names += [ch["file"]] + [s["file"] for s in ch.get("sections", [])]
-    return [root / (re.sub(r"\.md$", "", n) + ".md") for n in names]
+    return [root / (re.sub(r"\.(md|ipynb)$", "", n) + ".md") for n in names]
+
+
+def notebook_pages(root: Path) -> list[Path]:
+    """The pages of the table of contents that are notebooks (have code cells)."""
+    return [p for p in toc_pages(root)
+            if p.exists() and "```{code-cell}" in p.read_text(encoding="utf-8")]
 
 
 def build_env(root: Path) -> dict:
@@ -121,17 +125,10 @@ SOURCES = ("_config.yml", "_toc.yml", "references.bib", "CITATION.cff", "require
 
 def sources_hash(root: Path, html_only: bool) -> str:
     """A hash of everything the book is built from (and of what is asked for)."""
-    import hashlib
+    sys.path.insert(0, str(root / "tools"))
+    from bookext import files_hash
 
-    h = hashlib.sha256(b"html-only" if html_only else b"html+pdf")
-    for name in SOURCES:
-        top = root / name
-        paths = sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]
-        for path in paths:
-            if "__pycache__" in path.parts or path.suffix == ".pyc" or not path.exists():
-                continue
-            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    return files_hash(root, SOURCES, b"html-only" if html_only else b"html+pdf")
 
 
 def release_epoch(root: Path) -> str:

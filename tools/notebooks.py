@@ -17,18 +17,13 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tools"))
 
 
 def chapters() -> list[Path]:
-    from conftest import toc_docnames
+    from build import notebook_pages
 
-    out = []
-    for doc in toc_docnames():
-        path = ROOT / f"{doc}.md"
-        if "```{code-cell}" in path.read_text(encoding="utf-8"):
-            out.append(path)
-    return out
+    return notebook_pages(ROOT)
 
 
 def run_one(args: tuple[Path, Path]) -> tuple[str, float, str | None]:
