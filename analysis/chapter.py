@@ -44,14 +44,6 @@ def residents(pop: pd.DataFrame) -> pd.DataFrame:
     return pop[pop["group"].astype("string") == "residents"]
 
 
-def _display(obj):
-    try:
-        from IPython.display import display
-    except ImportError:
-        return obj
-    display(obj)
-
-
 def _markdown(text: str):
     try:
         from IPython.display import Markdown
@@ -286,6 +278,22 @@ class Overview(_Base):
         })
         return _markdown(md_table(rows, "Events, attacks and casualties by chapter",
                                   "tbl-period-totals"))
+
+    def controller_table(self):
+        """Attacks at Camp Ashraf and their casualties, by who controlled the camp."""
+        t = derive.controller_totals(self.data.events, self.data.spells)
+        order = {c: i for i, c in enumerate(style.CONTROLLERS)}
+        t = t.sort_values("controller", key=lambda c: c.map(order), kind="stable")
+        rows = pd.DataFrame({
+            "Controller of Camp Ashraf": [style.controller_label(c) for c in t["controller"]],
+            "Attacks": [fmt_count(v) for v in t["attacks"]],
+            "Killed": [fmt_range(a, b, c) for a, b, c in
+                       zip(t["killed_low"], t["killed_best"], t["killed_high"])],
+            "Wounded": [fmt_range(a, b, c) for a, b, c in
+                        zip(t["wounded_low"], t["wounded_best"], t["wounded_high"])],
+        })
+        return _markdown(md_table(rows, "Attacks on Camp Ashraf and their casualties, by who "
+                                  "controlled the camp at the time", "tbl-controller-totals"))
 
     def sources_table(self):
         tab = derive.claims_by_source_class(self.data.claims, self.data.sources)

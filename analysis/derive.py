@@ -148,10 +148,12 @@ def controller_totals(events: pd.DataFrame, spells: pd.DataFrame) -> pd.DataFram
     """Attacks at Camp Ashraf and their casualties, by who controlled the camp at the time."""
     att = with_controller(attacks(events), spells)
     att = att[att["place"].astype("string") == "ashraf"]
-    grp = att.groupby("controller", observed=True)
-    out = grp.agg(attacks=("event_id", "count"),
-                  killed_low=("killed_low", "sum"), killed_best=("killed_best", "sum"),
-                  killed_high=("killed_high", "sum"), wounded_best=("wounded_best", "sum"))
+    cols = ["killed_low", "killed_best", "killed_high", "wounded_low", "wounded_best",
+            "wounded_high"]
+    grp = att.groupby("controller", observed=True, sort=False)
+    out = grp["event_id"].count().rename("attacks").to_frame()
+    for c in cols:  # no figure for any attack is no total, not zero
+        out[c] = grp[c].sum(min_count=1).astype("Int64")
     return out.reset_index()
 
 
