@@ -11,15 +11,20 @@ Glue keys (use them in prose as {glue:text}`KEY`):
 - ``<period_id>.events``, ``.attacks``, ``.killed_best``, ``.killed_low``, ``.killed_high``,
   ``.wounded_best``, ``.wounded_low``, ``.wounded_high``
 - book-wide (``Overview``): ``book.events``, ``book.attacks``, ``book.claims``,
-  ``book.sources``, ``book.killed_best`` / ``_low`` / ``_high``, ``book.spells``
+  ``book.sources``, ``book.killed_best`` / ``_low`` / ``_high``, ``book.spells``; every
+  attack's keys and every population count as above; and the analysis keys of
+  ``analysis_keys`` (residents' counts, witnesses, the deadliest attacks, control by
+  controller, population first/peak/last, figures by kind of source)
 """
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
 from . import derive, plot, style
 from .load import Dataset, load
-from .text import (cite, fmt_claim, fmt_count, fmt_range, fmt_span, md_escape,
+from .text import (cite, fmt_claim, fmt_count, fmt_date, fmt_range, fmt_span, md_escape,
                    md_table)
 
 TYPE_LABELS = {
@@ -221,6 +226,15 @@ class Overview(_Base):
         for row in self.totals.itertuples(index=False):
             for col in ("events", "attacks", "killed_best", "killed_low", "killed_high"):
                 self.glue(f"{row.period_id}.{col}", fmt_count(getattr(row, col)))
+        self._glue_analysis()
+
+    def _glue_analysis(self) -> None:
+        """Keys for the overviews' analysis (see ``analysis_keys``)."""
+        for key, value in analysis_keys(self.data).items():
+            self.glue(key, value)
+        att = derive.attacks(self.data.events)
+        self._glue_events(att)
+        self._glue_population(self.data.population)
 
     def control_figure(self):
         return plot.control_timeline(self.data.spells, self.data.events, self.start, self.end,
@@ -301,3 +315,137 @@ class Overview(_Base):
         rows = rows.astype({c: "string" for c in rows.columns})
         return _markdown(md_table(rows, "Figures given, by kind of source and what they count",
                                   "tbl-claims-by-source"))
+
+
+# Copies of one text are one witness: every Wikipedia text (the current article and the copy
+# the book starts from, older versions, mirrors, translations, Military Wiki, WikiSum).
+WIKIPEDIA_TEXTS = ("wikipedia-", "wikisum-")
+
+
+def witness(source_key: str) -> str:
+    """The witness behind a source: 'wikipedia' for every Wikipedia text, else the source."""
+    return "wikipedia" if str(source_key).startswith(WIKIPEDIA_TEXTS) else str(source_key)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+
+
+def _share(part, whole) -> str:
+    return f"{round(100 * float(part) / float(whole))} per cent" if whole else "–"
+
+
+def _times(high, low) -> str:
+    ratio = float(high) / float(low)
+    return f"{ratio:.1f}".rstrip("0").rstrip(".")
+
+
+def analysis_keys(d: Dataset) -> dict[str, str]:
+    """Numbers the overview chapters analyse, as text to glue.
+
+    - ``book.population_residents``: dated counts of residents; ``book.population_at.<place>``
+    - ``book.claim_sources``: sources the figures cite; ``book.claim_witnesses``: the same,
+      Wikipedia's texts counted once; ``book.wikipedia_texts``: how many of them are Wikipedia's
+    - ``book.deadliest.<n>.<x>`` (n = 1, 2, 3 by best estimate of killed): ``title``, ``date``,
+      ``place``, ``killed_best`` / ``_low`` / ``_high``, ``best_by``, ``spread`` (a phrase);
+      ``book.deadliest.top3_share``: their share of the best estimate of all killed
+    - ``book.attacks_disputed`` / ``_single`` / ``_no_figure``: attacks whose sources give
+      different figures for the killed / whose killed rest on one figure / that have none
+    - ``book.attacks_at.<place>``, ``book.killed_at.<place>``: attacks and best estimate by place
+    - ``book.controller.<id>.attacks`` / ``.killed_best`` (attacks at Ashraf);
+      ``book.control.<id>.years``; ``book.control.changes``, ``book.control.single_source``
+    - ``book.population.{first,peak,last}.{value,date,place,by}``
+    - ``book.claims_by.<class>``, ``book.claims_share.<class>``, ``book.sources_by.<class>``,
+      ``book.best_by.<class>`` (best estimates, all measures), ``book.best_estimates``
+    """
+    out: dict[str, str] = {}
+    pop = residents(d.population)
+    out["book.population_residents"] = fmt_count(len(pop))
+    for place, n in pop["place"].astype("string").value_counts().items():
+        out[f"book.population_at.{place}"] = fmt_count(n)
+    keys = set(d.claims["source_key"].astype("string"))
+    out["book.claim_sources"] = fmt_count(len(keys))
+    out["book.claim_witnesses"] = fmt_count(len({witness(k) for k in keys}))
+    out["book.wikipedia_texts"] = fmt_count(
+        sum(witness(k) == "wikipedia" for k in d.sources["source_key"]))
+    out["book.source_witnesses"] = fmt_count(len({witness(k) for k in d.sources["source_key"]}))
+
+    att = derive.attacks(d.events)
+    claims = derive.claims_with_sources(d.claims, d.sources)
+    est = derive.estimates(d.claims, d.sources)
+    by_id = claims.set_index("claim_id")
+    killed = est[est["measure"] == "killed"].set_index("event_id")
+    ranked = att[att["killed_best"].notna()].sort_values(
+        ["killed_best", "start_date"], ascending=[False, True], kind="stable")
+    for n, e in enumerate(ranked.head(3).itertuples(index=False), start=1):
+        k = f"book.deadliest.{n}"
+        out[f"{k}.title"] = str(e.title)
+        out[f"{k}.date"] = fmt_span(e.start_date, e.end_date, e.date_precision)
+        out[f"{k}.place"] = _place(e)
+        for col in ("killed_best", "killed_low", "killed_high"):
+            out[f"{k}.{col}"] = fmt_count(getattr(e, col))
+        if e.event_id in killed.index:
+            c = by_id.loc[killed.loc[e.event_id, "best_claim_id"]]
+            out[f"{k}.best_by"] = str(c["quoted"])
+        low, high = e.killed_low, e.killed_high
+        out[f"{k}.spread"] = (
+            "every source gives the same figure" if low == high else
+            f"the lowest figure any source gives is none at all and the highest {fmt_count(high)}"
+            if low == 0 else
+            f"the highest figure any source gives is {_times(high, low)} times the lowest")
+    total = att["killed_best"].fillna(0).sum()
+    out["book.deadliest.top3_share"] = _share(ranked.head(3)["killed_best"].sum(), total)
+    res = claims[(claims["measure"] == "killed") & (claims["group"].astype("string") == "residents")
+                 & claims["event_id"].isin(att["event_id"])]
+    figures = res.groupby("event_id")["value_min"].agg(lambda s: s.dropna().nunique())
+    counts = res.groupby("event_id")["claim_id"].count()
+    out["book.attacks_disputed"] = fmt_count((figures > 1).sum())
+    out["book.attacks_single"] = fmt_count((counts == 1).sum())
+    out["book.attacks_no_figure"] = fmt_count(att["killed_best"].isna().sum())
+    for place, grp in att.groupby(att["place"].astype("string")):
+        out[f"book.attacks_at.{place}"] = fmt_count(len(grp))
+        out[f"book.killed_at.{place}"] = fmt_count(grp["killed_best"].fillna(0).sum())
+
+    ct = derive.controller_totals(d.events, d.spells)
+    for r in ct.itertuples(index=False):
+        out[f"book.controller.{r.controller}.attacks"] = fmt_count(r.attacks)
+        out[f"book.controller.{r.controller}.killed_best"] = fmt_count(r.killed_best)
+    created = d.descriptor.get("created")
+    today = pd.Timestamp(created[:10]) if created else pd.Timestamp.today().normalize()
+    s = d.spells
+    years: dict[str, float] = {}
+    for x in s.itertuples(index=False):
+        end = x.end_date if pd.notna(x.end_date) else today
+        years[str(x.controller)] = years.get(str(x.controller), 0.0) + \
+            (end - x.start_date).days / 365.25
+    for c, y in years.items():
+        out[f"book.control.{c}.years"] = fmt_count(y)
+    out["book.control.changes"] = fmt_count(len(s) - 1)
+    out["book.control.single_source"] = fmt_count(
+        (s["status"].astype("string") != "attested").sum())
+
+    pts = pop.assign(value=pop["value_min"].fillna(pop["value_max"]))
+    pts = pts[pts["value"].notna()].sort_values(["date", "population_id"], kind="stable")
+    pos = pts[pts["value"] > 0]
+    for name, row in (("first", pos.iloc[0]), ("last", pos.iloc[-1]),
+                      ("peak", pos.sort_values("value", ascending=False, kind="stable").iloc[0])):
+        out[f"book.population.{name}.value"] = fmt_claim(row["qualifier"], row["value_min"],
+                                                         row["value_max"])
+        out[f"book.population.{name}.date"] = fmt_date(row["date"], row["date_precision"])
+        out[f"book.population.{name}.place"] = style.PLACES.get(str(row["place"]),
+                                                                str(row["place"]))
+        out[f"book.population.{name}.by"] = str(row["quoted"])
+
+    cls = claims["source_class"].astype("string")
+    for c, n in cls.value_counts().items():
+        out[f"book.claims_by.{_slug(c)}"] = fmt_count(n)
+        out[f"book.claims_share.{_slug(c)}"] = _share(n, len(claims))
+    src = d.sources.assign(source_class=d.sources["speaker_type"].astype("string")
+                           .map(derive.SOURCE_CLASS))
+    for c, n in src["source_class"].value_counts().items():
+        out[f"book.sources_by.{_slug(c)}"] = fmt_count(n)
+    best = by_id.loc[est["best_claim_id"].dropna(), "source_class"].astype("string")
+    out["book.best_estimates"] = fmt_count(len(best))
+    for c in cls.unique():
+        out[f"book.best_by.{_slug(c)}"] = fmt_count((best == c).sum())
+    return out
