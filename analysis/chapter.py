@@ -30,7 +30,9 @@ from .text import (cite, fmt_claim, fmt_count, fmt_date, fmt_range, fmt_span, md
 TYPE_LABELS = {
     "founding": "founding", "air_raid": "air raid", "missile_attack": "missile attack",
     "bombing": "bombing", "raid": "raid", "rocket_attack": "rocket attack",
-    "assault": "assault", "siege_measure": "siege measure", "control_change": "change of control",
+    "assault": "assault", "restriction": "restriction", "demonstration": "demonstration",
+    "police_operation": "police operation", "control_change": "change of control",
+    "deployment": "forces at the site",
     "relocation": "relocation", "legal": "legal", "diplomatic": "diplomatic", "report": "report",
     "military_operation": "military operation",
 }
@@ -317,14 +319,12 @@ class Overview(_Base):
                                   "tbl-claims-by-source"))
 
 
-# Copies of one text are one witness: every Wikipedia text (the current article and the copy
-# the book starts from, older versions, mirrors, translations, Military Wiki, WikiSum).
-WIKIPEDIA_TEXTS = ("wikipedia-", "wikisum-")
-
-
-def witness(source_key: str) -> str:
-    """The witness behind a source: 'wikipedia' for every Wikipedia text, else the source."""
-    return "wikipedia" if str(source_key).startswith(WIKIPEDIA_TEXTS) else str(source_key)
+def wikipedia_keys(sources: pd.DataFrame) -> set[str]:
+    """The source keys of Wikipedia's texts (current, older, mirrors, translations, summaries),
+    which data/sources.csv puts in one witness group, 'wikipedia'."""
+    s = sources
+    return set(s.loc[s["witness_group"].astype("string") == "wikipedia", "source_key"]
+               .astype("string"))
 
 
 def _slug(text: str) -> str:
@@ -363,12 +363,12 @@ def analysis_keys(d: Dataset) -> dict[str, str]:
     out["book.population_residents"] = fmt_count(len(pop))
     for place, n in pop["place"].astype("string").value_counts().items():
         out[f"book.population_at.{place}"] = fmt_count(n)
-    keys = set(d.claims["source_key"].astype("string"))
+    keys = sorted(set(d.claims["source_key"].astype("string")))
     out["book.claim_sources"] = fmt_count(len(keys))
-    out["book.claim_witnesses"] = fmt_count(len({witness(k) for k in keys}))
-    out["book.wikipedia_texts"] = fmt_count(
-        sum(witness(k) == "wikipedia" for k in d.sources["source_key"]))
-    out["book.source_witnesses"] = fmt_count(len({witness(k) for k in d.sources["source_key"]}))
+    out["book.claim_witnesses"] = fmt_count(derive.count_witnesses(keys, d.sources))
+    out["book.wikipedia_texts"] = fmt_count(len(wikipedia_keys(d.sources)))
+    out["book.source_witnesses"] = fmt_count(
+        derive.count_witnesses(list(d.sources["source_key"]), d.sources))
 
     att = derive.attacks(d.events)
     claims = derive.claims_with_sources(d.claims, d.sources)
