@@ -100,6 +100,8 @@ class _Base:
         by_id = mine.set_index("claim_id")
         est = derive.estimates(self.data.claims, self.data.sources)
         for e in est[est["event_id"].isin(events["event_id"])].itertuples(index=False):
+            if pd.isna(e.best_claim_id):  # no claim may carry the best (e.g. only flagged ones)
+                continue
             q, lab = str(by_id.loc[e.best_claim_id, "quoted"]), str(by_id.loc[e.best_claim_id, "label"])
             who = q if (lab.lower() in q.lower() or q.lower() in lab.lower()) \
                 else f"{q}, as reported by {lab}"
@@ -384,7 +386,7 @@ def analysis_keys(d: Dataset) -> dict[str, str]:
         out[f"{k}.place"] = _place(e)
         for col in ("killed_best", "killed_low", "killed_high"):
             out[f"{k}.{col}"] = fmt_count(getattr(e, col))
-        if e.event_id in killed.index:
+        if e.event_id in killed.index and pd.notna(killed.loc[e.event_id, "best_claim_id"]):
             c = by_id.loc[killed.loc[e.event_id, "best_claim_id"]]
             out[f"{k}.best_by"] = str(c["quoted"])
         low, high = e.killed_low, e.killed_high
