@@ -362,7 +362,8 @@ def analysis_keys(d: Dataset) -> dict[str, str]:
     - ``book.attacks_disputed`` / ``_single`` / ``_no_figure``: attacks whose sources give
       different figures for the killed / whose killed rest on one figure / that have none
     - ``book.attacks_at.<place>``, ``book.killed_at.<place>``: attacks and best estimate by place
-    - ``book.controller.<id>.attacks`` / ``.killed_best`` (attacks at Ashraf);
+    - ``book.controller.<id>.attacks`` / ``.killed_best`` / ``.killed_share`` (attacks at
+      Ashraf; the share is of all attacks' best estimate); ``book.attacks_grade.<grade>``;
       ``book.control.<id>.years``; ``book.control.changes``, ``book.control.single_source``
     - ``book.population.{first,peak,last}.{value,date,place,by}``
     - ``book.claims_by.<class>``, ``book.claims_share.<class>``, ``book.sources_by.<class>``,
@@ -420,6 +421,11 @@ def analysis_keys(d: Dataset) -> dict[str, str]:
     for r in ct.itertuples(index=False):
         out[f"book.controller.{r.controller}.attacks"] = fmt_count(r.attacks)
         out[f"book.controller.{r.controller}.killed_best"] = fmt_count(r.killed_best)
+        out[f"book.controller.{r.controller}.killed_share"] = _share(
+            0 if pd.isna(r.killed_best) else r.killed_best, total)
+    if "grade" in att.columns:
+        for g, n in att["grade"].astype("string").value_counts().items():
+            out[f"book.attacks_grade.{g}"] = fmt_count(n)
     created = d.descriptor.get("created")
     today = pd.Timestamp(created[:10]) if created else pd.Timestamp.today().normalize()
     s = d.spells
