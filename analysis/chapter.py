@@ -11,9 +11,12 @@ Glue keys (use them in prose as {glue:text}`KEY`):
 - ``<period_id>.events``, ``.attacks``, ``.killed_best``, ``.killed_low``, ``.killed_high``,
   ``.wounded_best``, ``.wounded_low``, ``.wounded_high``
 - book-wide (``Overview``): ``book.events``, ``book.attacks``, ``book.claims``,
-  ``book.sources``, ``book.killed_best`` / ``_low`` / ``_high``, ``book.spells``; every
+  ``book.sources`` (witnesses: copies of one text count once), ``book.references`` (entries
+  of references.bib), ``book.claim_sources`` (witnesses that give a figure),
+  ``book.residents_counts`` (population counts of residents), ``book.killed_best`` /
+  ``_low`` / ``_high``, ``book.spells``, ``book.grade.<grade>`` (events per grade); every
   attack's keys and every population count as above; and the analysis keys of
-  ``analysis_keys`` (residents' counts, witnesses, the deadliest attacks, control by
+  ``analysis_keys`` (residents' counts by place, the deadliest attacks, control by
   controller, population first/peak/last, figures by kind of source)
 """
 from __future__ import annotations
@@ -227,7 +230,13 @@ class Overview(_Base):
         att = derive.attacks(d.events)
         for key, value in {
             "book.events": len(d.events), "book.attacks": len(att),
-            "book.claims": len(d.claims), "book.sources": len(d.sources),
+            "book.claims": len(d.claims),
+            # sources are counted as witnesses: copies of one text (all Wikipedia texts) once
+            "book.sources": derive.count_witnesses(d.sources["source_key"], d.sources),
+            "book.references": len(d.sources),
+            "book.claim_sources": derive.count_witnesses(d.claims["source_key"].unique(),
+                                                         d.sources),
+            "book.residents_counts": len(residents(d.population)),
             "book.spells": len(d.spells), "book.population": len(d.population),
             "book.killed_best": att["killed_best"].fillna(0).sum(),
             "book.killed_low": att["killed_low"].fillna(0).sum(),
@@ -235,6 +244,9 @@ class Overview(_Base):
             "book.wounded_best": att["wounded_best"].fillna(0).sum(),
         }.items():
             self.glue(key, fmt_count(value))
+        for grade in derive.GRADES:
+            self.glue(f"book.grade.{grade}",
+                      fmt_count((d.events["grade"].astype("string") == grade).sum()))
         for row in self.totals.itertuples(index=False):
             for col in ("events", "attacks", "killed_best", "killed_low", "killed_high"):
                 self.glue(f"{row.period_id}.{col}", fmt_count(getattr(row, col)))
@@ -354,8 +366,9 @@ def analysis_keys(d: Dataset) -> dict[str, str]:
     """Numbers the overview chapters analyse, as text to glue.
 
     - ``book.population_residents``: dated counts of residents; ``book.population_at.<place>``
-    - ``book.claim_sources``: sources the figures cite; ``book.claim_witnesses``: the same,
-      Wikipedia's texts counted once; ``book.wikipedia_texts``: how many of them are Wikipedia's
+    - ``book.claim_entries``: bibliography entries the figures cite (``book.claim_sources``,
+      glued by ``Overview``, counts them as witnesses); ``book.wikipedia_texts``: how many
+      entries are Wikipedia's texts (one witness)
     - ``book.deadliest.<n>.<x>`` (n = 1, 2, 3 by best estimate of killed): ``title``, ``date``,
       ``place``, ``killed_best`` / ``_low`` / ``_high``, ``best_by``, ``spread`` (a phrase);
       ``book.deadliest.top3_share``: their share of the best estimate of all killed
@@ -375,11 +388,8 @@ def analysis_keys(d: Dataset) -> dict[str, str]:
     for place, n in pop["place"].astype("string").value_counts().items():
         out[f"book.population_at.{place}"] = fmt_count(n)
     keys = sorted(set(d.claims["source_key"].astype("string")))
-    out["book.claim_sources"] = fmt_count(len(keys))
-    out["book.claim_witnesses"] = fmt_count(derive.count_witnesses(keys, d.sources))
+    out["book.claim_entries"] = fmt_count(len(keys))   # entries of references.bib cited
     out["book.wikipedia_texts"] = fmt_count(len(wikipedia_keys(d.sources)))
-    out["book.source_witnesses"] = fmt_count(
-        derive.count_witnesses(list(d.sources["source_key"]), d.sources))
 
     att = derive.attacks(d.events)
     claims = derive.claims_with_sources(d.claims, d.sources)
