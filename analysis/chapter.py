@@ -14,15 +14,20 @@ Glue keys (use them in prose as {glue:text}`KEY`):
   ``book.sources`` (witnesses: copies of one text count once), ``book.references`` (entries
   of references.bib), ``book.claim_sources`` (witnesses that give a figure),
   ``book.residents_counts`` (population counts of residents), ``book.killed_best`` /
-  ``_low`` / ``_high``, ``book.spells``, ``book.grade.<grade>`` (events per grade)
+  ``_low`` / ``_high``, ``book.spells``, ``book.grade.<grade>`` (events per grade); every
+  attack's keys and every population count as above; and the analysis keys of
+  ``analysis_keys`` (residents' counts by place, the deadliest attacks, control by
+  controller, population first/peak/last, figures by kind of source)
 """
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
 from . import derive, plot, style
 from .load import Dataset, load
-from .text import (cite, fmt_claim, fmt_count, fmt_range, fmt_span, md_escape,
+from .text import (cite, fmt_claim, fmt_count, fmt_date, fmt_range, fmt_span, md_escape,
                    md_table)
 
 TYPE_LABELS = {
@@ -245,6 +250,15 @@ class Overview(_Base):
         for row in self.totals.itertuples(index=False):
             for col in ("events", "attacks", "killed_best", "killed_low", "killed_high"):
                 self.glue(f"{row.period_id}.{col}", fmt_count(getattr(row, col)))
+        self._glue_analysis()
+
+    def _glue_analysis(self) -> None:
+        """Keys for the overviews' analysis (see ``analysis_keys``)."""
+        for key, value in analysis_keys(self.data).items():
+            self.glue(key, value)
+        att = derive.attacks(self.data.events)
+        self._glue_events(att)
+        self._glue_population(self.data.population)
 
     def control_figure(self):
         return plot.control_timeline(self.data.spells, self.data.events, self.start, self.end,
@@ -325,3 +339,139 @@ class Overview(_Base):
         rows = rows.astype({c: "string" for c in rows.columns})
         return _markdown(md_table(rows, "Figures given, by kind of source and what they count",
                                   "tbl-claims-by-source"))
+
+
+def wikipedia_keys(sources: pd.DataFrame) -> set[str]:
+    """The source keys of Wikipedia's texts (current, older, mirrors, translations, summaries),
+    which data/sources.csv puts in one witness group, 'wikipedia'."""
+    s = sources
+    return set(s.loc[s["witness_group"].astype("string") == "wikipedia", "source_key"]
+               .astype("string"))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+
+
+def _share(part, whole) -> str:
+    return f"{round(100 * float(part) / float(whole))} per cent" if whole else "–"
+
+
+def _times(high, low) -> str:
+    ratio = float(high) / float(low)
+    return f"{ratio:.1f}".rstrip("0").rstrip(".")
+
+
+def analysis_keys(d: Dataset) -> dict[str, str]:
+    """Numbers the overview chapters analyse, as text to glue.
+
+    - ``book.population_residents``: dated counts of residents; ``book.population_at.<place>``
+    - ``book.claim_entries``: bibliography entries the figures cite (``book.claim_sources``,
+      glued by ``Overview``, counts them as witnesses); ``book.wikipedia_texts``: how many
+      entries are Wikipedia's texts (one witness)
+    - ``book.deadliest.<n>.<x>`` (n = 1, 2, 3 by best estimate of killed): ``title``, ``date``,
+      ``place``, ``killed_best`` / ``_low`` / ``_high``, ``best_by``, ``spread`` (a phrase);
+      ``book.deadliest.top3_share``: their share of the best estimate of all killed
+    - ``book.attacks_disputed`` / ``_single`` / ``_no_figure``: attacks whose sources give
+      different figures for the killed / whose killed rest on one figure / that have none
+    - ``book.attacks_at.<place>``, ``book.killed_at.<place>``: attacks and best estimate by place
+    - ``book.controller.<id>.attacks`` / ``.killed_best`` / ``.killed_share`` (attacks at
+      Ashraf; the share is of all attacks' best estimate); ``book.attacks_grade.<grade>``;
+      ``book.control.<id>.years``; ``book.control.changes``, ``book.control.single_source``
+    - ``book.population.{first,peak,last}.{value,date,place,by}``
+    - ``book.claims_by.<class>``, ``book.claims_share.<class>``, ``book.sources_by.<class>``,
+      ``book.best_by.<class>`` (best estimates, all measures), ``book.best_estimates``
+    """
+    out: dict[str, str] = {}
+    pop = residents(d.population)
+    out["book.population_residents"] = fmt_count(len(pop))
+    for place, n in pop["place"].astype("string").value_counts().items():
+        out[f"book.population_at.{place}"] = fmt_count(n)
+    keys = sorted(set(d.claims["source_key"].astype("string")))
+    out["book.claim_entries"] = fmt_count(len(keys))   # entries of references.bib cited
+    out["book.wikipedia_texts"] = fmt_count(len(wikipedia_keys(d.sources)))
+
+    att = derive.attacks(d.events)
+    claims = derive.claims_with_sources(d.claims, d.sources)
+    est = derive.estimates(d.claims, d.sources)
+    by_id = claims.set_index("claim_id")
+    killed = est[est["measure"] == "killed"].set_index("event_id")
+    ranked = att[att["killed_best"].notna()].sort_values(
+        ["killed_best", "start_date"], ascending=[False, True], kind="stable")
+    for n, e in enumerate(ranked.head(3).itertuples(index=False), start=1):
+        k = f"book.deadliest.{n}"
+        out[f"{k}.title"] = str(e.title)
+        out[f"{k}.date"] = fmt_span(e.start_date, e.end_date, e.date_precision)
+        out[f"{k}.place"] = _place(e)
+        for col in ("killed_best", "killed_low", "killed_high"):
+            out[f"{k}.{col}"] = fmt_count(getattr(e, col))
+        if e.event_id in killed.index and pd.notna(killed.loc[e.event_id, "best_claim_id"]):
+            c = by_id.loc[killed.loc[e.event_id, "best_claim_id"]]
+            out[f"{k}.best_by"] = str(c["quoted"])
+        low, high = e.killed_low, e.killed_high
+        out[f"{k}.spread"] = (
+            "every source gives the same figure" if low == high else
+            f"the lowest figure any source gives is none at all and the highest {fmt_count(high)}"
+            if low == 0 else
+            f"the highest figure any source gives is {_times(high, low)} times the lowest")
+    total = att["killed_best"].fillna(0).sum()
+    out["book.deadliest.top3_share"] = _share(ranked.head(3)["killed_best"].sum(), total)
+    res = claims[(claims["measure"] == "killed") & (claims["group"].astype("string") == "residents")
+                 & claims["event_id"].isin(att["event_id"])]
+    figures = res.groupby("event_id")["value_min"].agg(lambda s: s.dropna().nunique())
+    counts = res.groupby("event_id")["claim_id"].count()
+    out["book.attacks_disputed"] = fmt_count((figures > 1).sum())
+    out["book.attacks_single"] = fmt_count((counts == 1).sum())
+    out["book.attacks_no_figure"] = fmt_count(att["killed_best"].isna().sum())
+    for place, grp in att.groupby(att["place"].astype("string")):
+        out[f"book.attacks_at.{place}"] = fmt_count(len(grp))
+        out[f"book.killed_at.{place}"] = fmt_count(grp["killed_best"].fillna(0).sum())
+
+    ct = derive.controller_totals(d.events, d.spells)
+    for r in ct.itertuples(index=False):
+        out[f"book.controller.{r.controller}.attacks"] = fmt_count(r.attacks)
+        out[f"book.controller.{r.controller}.killed_best"] = fmt_count(r.killed_best)
+        out[f"book.controller.{r.controller}.killed_share"] = _share(
+            0 if pd.isna(r.killed_best) else r.killed_best, total)
+    if "grade" in att.columns:
+        for g, n in att["grade"].astype("string").value_counts().items():
+            out[f"book.attacks_grade.{g}"] = fmt_count(n)
+    created = d.descriptor.get("created")
+    today = pd.Timestamp(created[:10]) if created else pd.Timestamp.today().normalize()
+    s = d.spells
+    years: dict[str, float] = {}
+    for x in s.itertuples(index=False):
+        end = x.end_date if pd.notna(x.end_date) else today
+        years[str(x.controller)] = years.get(str(x.controller), 0.0) + \
+            (end - x.start_date).days / 365.25
+    for c, y in years.items():
+        out[f"book.control.{c}.years"] = fmt_count(y)
+    out["book.control.changes"] = fmt_count(len(s) - 1)
+    out["book.control.single_source"] = fmt_count(
+        (s["status"].astype("string") != "attested").sum())
+
+    pts = pop.assign(value=pop["value_min"].fillna(pop["value_max"]))
+    pts = pts[pts["value"].notna()].sort_values(["date", "population_id"], kind="stable")
+    pos = pts[pts["value"] > 0]
+    for name, row in (("first", pos.iloc[0]), ("last", pos.iloc[-1]),
+                      ("peak", pos.sort_values("value", ascending=False, kind="stable").iloc[0])):
+        out[f"book.population.{name}.value"] = fmt_claim(row["qualifier"], row["value_min"],
+                                                         row["value_max"])
+        out[f"book.population.{name}.date"] = fmt_date(row["date"], row["date_precision"])
+        out[f"book.population.{name}.place"] = style.PLACES.get(str(row["place"]),
+                                                                str(row["place"]))
+        out[f"book.population.{name}.by"] = str(row["quoted"])
+
+    cls = claims["source_class"].astype("string")
+    for c, n in cls.value_counts().items():
+        out[f"book.claims_by.{_slug(c)}"] = fmt_count(n)
+        out[f"book.claims_share.{_slug(c)}"] = _share(n, len(claims))
+    src = d.sources.assign(source_class=d.sources["speaker_type"].astype("string")
+                           .map(derive.SOURCE_CLASS))
+    for c, n in src["source_class"].value_counts().items():
+        out[f"book.sources_by.{_slug(c)}"] = fmt_count(n)
+    best = by_id.loc[est["best_claim_id"].dropna(), "source_class"].astype("string")
+    out["book.best_estimates"] = fmt_count(len(best))
+    for c in cls.unique():
+        out[f"book.best_by.{_slug(c)}"] = fmt_count((best == c).sum())
+    return out

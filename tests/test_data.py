@@ -87,6 +87,11 @@ def test_every_source_is_used(d):
     for col in (d.events["source_keys"], d.spells["source_keys"]):
         for keys in col.dropna():
             used |= set(keys.split(";"))
+    # a source may also be cited by the prose alone (the works on method, for instance)
+    import re
+    for md in (ROOT / "chapters").glob("*.md"):
+        for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", md.read_text(encoding="utf-8")):
+            used |= {k.strip() for k in group.split(",")}
     unused = set(d.sources["source_key"]) - used
     assert not unused, f"sources cited by nothing: {sorted(unused)}"
 

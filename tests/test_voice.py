@@ -1,0 +1,97 @@
+"""The book's own voice takes no side: a word that one side uses about another (siege, regime,
+massacre, cult, terrorists, compound, …; the list is in tests/voice.py) appears on a built page
+only inside quotation marks or in a sentence that names who uses it. Titles, headings, table
+cells (event titles and types), captions and alt text count."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import voice
+from conftest import toc_docnames
+from test_prose import prose
+
+
+def test_built_site_has_no_loaded_word_outside_an_attribution(built_html):
+    hits = voice.check_site(built_html)
+    assert not hits, ("loaded words in the book's own voice (quote them or say who uses "
+                      "them):\n" + "\n".join(map(str, hits[:40])))
+
+
+@pytest.mark.parametrize("doc", toc_docnames())
+def test_chapter_prose_has_no_loaded_word_outside_an_attribution(doc):
+    """The same rule on each chapter's source, so that an author sees it before a build."""
+    blocks = re.split(r"\n\s*\n|^#+ ", prose(doc), flags=re.M)
+    hits = [h for block in blocks for h in voice.check_text(block, doc)]
+    assert not hits, "\n".join(map(str, hits))
+
+
+def test_every_side_has_its_vocabulary():
+    sides = " ".join(voice.TERMS)
+    for side in ("MEK", "Iranian government", "Iraqi government", "press"):
+        assert side in sides
+    assert all(len(terms) >= 5 for terms in voice.TERMS.values())
+
+
+PAGE = """<html><head><title>The siege of Ashraf — Camp Ashraf</title></head><body>
+<h2>The gate attack and the massacre</h2>
+<p>In 2010 the regime tightened its grip on the camp. The MEK calls the restrictions a siege.
+The cult's members stayed inside the compound.</p>
+<table><caption>Events of the period</caption>
+<tr><td>Iraqi forces keep up the siege of the camp</td><td>siege measure</td></tr></table>
+<figure><img src="x.svg" alt="Militants fire rockets at the camp."><figcaption>Rockets fired
+by what the NCRI calls mercenaries of the regime</figcaption></figure>
+<p>The NCRI said that "agents of the mullahs' regime" had gathered at the gate. An Iranian
+outlet described the group as a cult.</p>
+<div class="citation"><p>Wikipedia. 2013 Camp Ashraf massacre.</p></div>
+</body></html>"""
+
+
+def test_the_checker_catches_loaded_words_in_titles_cells_captions_and_alt_text(tmp_path):
+    site = tmp_path / "html"
+    site.mkdir()
+    (site / "p.html").write_text(PAGE, encoding="utf-8")
+    hits = voice.check_site(site)
+    caught = {(h.term.lower(), h.sentence.split()[0]) for h in hits}
+    assert ("siege", "The") in caught                  # the page title
+    assert ("massacre", "The") in caught               # a heading
+    assert ("regime", "In") in caught                  # a sentence in the book's voice
+    assert ("cult's", "The") in caught or ("cult", "The") in caught
+    assert ("compound", "The") in caught
+    assert ("siege", "Iraqi") in caught and ("siege", "siege") in caught   # table cells
+    assert ("militants", "Militants") in caught        # alt text
+    sentences = " ".join(h.sentence for h in hits)
+    # attributed or quoted: not caught
+    assert "The MEK calls" not in sentences
+    assert "what the NCRI calls" not in sentences
+    assert "agents of the mullahs" not in sentences
+    assert "described the group" not in sentences
+    assert "2013 Camp Ashraf massacre" not in sentences   # a title in the bibliography
+
+
+@pytest.mark.parametrize("sentence", [
+    "Iraqi forces tightened the siege of Camp Ashraf.",
+    "The camp was besieged for two years.",
+    "Gunmen carried out the massacre at dawn.",
+    "The MKO terrorists fled to Iraq.",
+    "The group is a cult.",
+    "Regime agents rallied at the gate.",
+])
+def test_an_unattributed_sentence_is_caught(sentence):
+    assert voice.check_text(sentence), sentence
+
+
+@pytest.mark.parametrize("sentence", [
+    "The MEK calls the restrictions a siege.",
+    "Restrictions that the MEK calls a siege grew in 2010.",
+    "The NCRI said that regime agents had rallied at the gate.",
+    "According to the Nejat Society, the group is a cult.",
+    "The UN Secretary-General described the killings as a massacre.",
+    "In 1997 the US State Department designated the MEK a Foreign Terrorist Organization.",
+    "The camp's people lived under what Reuters called a siege.",
+    'The day was a "massacre", in the MEK\'s words.',
+    "Tehran calls the group “monafeqin”, the hypocrites.",
+])
+def test_an_attributed_or_quoted_sentence_passes(sentence):
+    assert voice.check_text(sentence) == [], sentence
