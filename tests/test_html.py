@@ -160,6 +160,13 @@ def test_axe_finds_no_wcag_violation_on_any_page(browser, site, built_html):
     options = {"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]}
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = ctx.new_page()
+    # the check can fail: a seeded page with an image without alt text and a list without
+    # items (as the bibliography had) is caught with these very options
+    tab.set_content('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><main>'
+                    '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><div role="list">'
+                    '<div role="doc-biblioentry">x</div></div></main></body></html>')
+    seeded = {v["id"] for v in axe.run(tab, options=options).response["violations"]}
+    assert {"image-alt", "aria-required-children"} <= seeded, seeded
     found = {}
     for name in all_pages(built_html):
         html = (built_html / name).read_text(encoding="utf-8")
