@@ -154,7 +154,11 @@ def all_pages(site_dir) -> list[str]:
 
 def test_axe_finds_no_wcag_violation_on_any_page(browser, site, built_html):
     """axe-core (WCAG 2.0 and 2.1, levels A and AA) on every page, in one browser tab."""
-    from axe_playwright_python.sync_playwright import Axe
+    try:
+        from axe_playwright_python.sync_playwright import Axe  # ships axe.min.js: offline
+    except ImportError:
+        pytest.fail("axe-playwright-python is missing: run `make setup-test` (it is pinned "
+                    "in requirements.txt)")
 
     axe = Axe()
     options = {"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]}
