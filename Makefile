@@ -11,6 +11,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+VNU := tools/node/node_modules/vnu-jar/build/dist/vnu.jar
 
 .PHONY: book test validate estimates bench setup setup-test clean lock codebook
 
@@ -30,6 +31,15 @@ setup: $(STAMP)
 
 setup-test: $(STAMP)
 	@bash tools/system-deps.sh test
+	@$(MAKE) --no-print-directory $(VNU)
+
+# The Nu HTML Checker for tests/test_nu_html.py: npm package vnu-jar, pinned by
+# tools/node/package-lock.json. Its install script (which would download a Java runtime) is
+# skipped: the system's Java (tools/system-deps.sh) runs the jar.
+$(VNU): tools/node/package.json tools/node/package-lock.json
+	@echo "==> installing the Nu HTML Checker (npm vnu-jar, pinned in tools/node/package-lock.json)"
+	@npm ci --prefix tools/node --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(VNU)
 
 # --- the book -----------------------------------------------------------------
 validate: $(STAMP)

@@ -1,7 +1,8 @@
 """The build's guarantees, on a small copy of the book (introduction, one period chapter,
-bibliography): notebooks execute exactly when their code or data changed; a data edit
-changes the printed number; a raising cell fails the build naming the chapter and error,
-and the last good build stays published."""
+bibliography): notebooks execute exactly when their code or data changed, and the output says
+which and why; a clean build prints no warning; a data edit changes the printed number; a
+raising cell fails the build naming the chapter and error, and the last good build stays
+published."""
 from __future__ import annotations
 
 import csv
@@ -62,6 +63,11 @@ def test_build_cycle(mini):
     first = build(mini)
     assert first.returncode == 0, first.stderr[-3000:]
     assert executed(mini) == ["intro", "p4-iraqi-control"]
+    # a clean build is quiet: no warning at all (not even the kernels' TCP notice), and it
+    # says which notebooks ran and why, and how long each step took
+    assert "WARNING" not in first.stdout + first.stderr, first.stdout + first.stderr
+    assert f"{CHAPTER}.md: first build" in first.stdout, first.stdout
+    assert re.search(r"HTML site built in \d+\.\d s", first.stdout), first.stdout
     assert (mini / "_build" / "html" / f"{CHAPTER}.html").exists()
 
     # 2. nothing changed: nothing is rebuilt; prose edited: no notebook executes
@@ -71,15 +77,20 @@ def test_build_cycle(mini):
     chapter = mini / f"{CHAPTER}.md"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace(
         "\n## ", "\nAn added sentence of prose.\n\n## ", 1), encoding="utf-8")
-    assert build(mini).returncode == 0
+    prose = build(mini)
+    assert prose.returncode == 0
     assert executed(mini) == []
+    assert "2 notebook(s) unchanged" in prose.stdout, prose.stdout
     assert "An added sentence of prose." in html_text(mini, CHAPTER)
 
     # 3. code edited in one chapter: exactly that notebook executes
     chapter.write_text(chapter.read_text(encoding="utf-8").replace(
         "ch = Chapter(", "ch = Chapter(  # edited\n    ", 1), encoding="utf-8")
-    assert build(mini).returncode == 0
+    code = build(mini)
+    assert code.returncode == 0
     assert executed(mini) == ["p4-iraqi-control"]
+    assert f"{CHAPTER}.md: its code changed" in code.stdout, code.stdout
+    assert "1 notebook(s) unchanged" in code.stdout, code.stdout
 
     # 4. a data edit re-executes every notebook and changes the number in the page
     claim_id, row = pick_claim(mini)
@@ -87,8 +98,11 @@ def test_build_cycle(mini):
     shown = f"{new_value:,}"
     assert shown not in html_text(mini, CHAPTER)
     set_claim(mini, claim_id, new_value)
-    assert build(mini).returncode == 0
+    data = build(mini)
+    assert data.returncode == 0
     assert executed(mini) == ["intro", "p4-iraqi-control"]
+    assert f"{CHAPTER}.md: data/ changed" in data.stdout, data.stdout
+    assert "WARNING" not in data.stdout + data.stderr
     assert shown in html_text(mini, CHAPTER), "the edited figure is not in the page"
 
     # 5. a raising cell fails the build, names the chapter and the error, publishes nothing

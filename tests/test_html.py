@@ -7,11 +7,12 @@ import http.server
 import re
 import shutil
 import threading
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import pytest
 
 from conftest import ARTIFACTS, figure_cells, period_chapters, toc_docnames
+from weight import site_pages  # tools/weight.py: every HTML page of the built site
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -139,3 +140,93 @@ def test_page_has_description_and_opengraph(page, site):
     assert page.locator("meta[property='og:title']").count() == 1
     desc = page.locator("meta[name='description']")
     assert desc.count() == 1 and len(desc.get_attribute("content")) > 40
+
+
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def all_pages(site_dir) -> list[str]:
+    """Every HTML page of the built site, whatever pages the book has today."""
+    pages = [p.relative_to(site_dir).as_posix() for p in site_pages(site_dir)]
+    assert len(pages) >= len(toc_docnames()), f"only {len(pages)} pages built"
+    return pages
+
+
+def test_axe_finds_no_wcag_violation_on_any_page(browser, site, built_html):
+    """axe-core (WCAG 2.0 and 2.1, levels A and AA) on every page, in one browser tab."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe  # ships axe.min.js: offline
+    except ImportError:
+        pytest.fail("axe-playwright-python is missing: run `make setup-test` (it is pinned "
+                    "in requirements.txt)")
+
+    axe = Axe()
+    options = {"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]}
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = ctx.new_page()
+    # the check can fail: a seeded page with an image without alt text and a list without
+    # items (as the bibliography had) is caught with these very options
+    tab.set_content('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><main>'
+                    '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><div role="list">'
+                    '<div role="doc-biblioentry">x</div></div></main></body></html>')
+    seeded = {v["id"] for v in axe.run(tab, options=options).response["violations"]}
+    assert {"image-alt", "aria-required-children"} <= seeded, seeded
+    found = {}
+    for name in all_pages(built_html):
+        html = (built_html / name).read_text(encoding="utf-8")
+        redirect = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', html, re.I)
+        if redirect:  # a page that only redirects: it must lead to a page that opens
+            target = urljoin(f"{site}/{name}", redirect.group(1))
+            with tab.expect_navigation(url=target):
+                tab.goto(f"{site}/{name}", wait_until="commit")
+            continue
+        tab.goto(f"{site}/{name}", wait_until="load")
+        result = axe.run(tab, options=options)
+        for v in result.response["violations"]:
+            where = [", ".join(map(str, n["target"])) for n in v["nodes"][:3]]
+            found.setdefault(name, []).append(
+                f"{v['id']} ({v['impact']}, {len(v['nodes'])} element(s)): {v['help']}; "
+                f"e.g. {where}")
+    ctx.close()
+    assert not found, "axe-core violations:\n" + "\n".join(
+        f"  {page}: {msg}" for page, msgs in found.items() for msg in msgs)
+
+
+ICONS_JS = """async () => {
+  await document.fonts.ready;
+  const draw = (font, ch) => {
+    const c = document.createElement('canvas'); c.width = c.height = 64;
+    const x = c.getContext('2d'); x.font = font; x.fillText(ch, 8, 48);
+    return c.toDataURL();
+  };
+  return [...document.querySelectorAll('.bd-header-article i[class*="fa-"]')]
+    .filter(i => i.offsetParent !== null)
+    .map(i => {
+      const b = getComputedStyle(i, '::before');
+      const ch = b.content.replace(/^"|"$/g, '');
+      // a glyph the font lacks is drawn as the font's "missing" box, as is U+10FFFD
+      const font = `${b.fontWeight} 40px ${b.fontFamily}`;
+      const drawn = ch.length > 0 && draw(font, ch) !== draw(font, '\\u{10FFFD}');
+      return {cls: i.className, width: i.getBoundingClientRect().width, drawn,
+              family: b.fontFamily};
+    });
+}"""
+
+
+def test_header_icons_render_from_the_icon_font(page, site):
+    """The header's buttons (launch, repository, download, theme) show their Font Awesome
+    icons, now drawn by the web font (fontawesome.js is no longer loaded)."""
+    doc = period_chapters()[0]
+    page.goto(f"{site}/{doc}.html", wait_until="networkidle")
+    assert page.locator("script[src*='fontawesome.js']").count() == 0
+    icons = page.evaluate(ICONS_JS)
+    names = " ".join(i["cls"] for i in icons)
+    for wanted in ("fa-download", "fa-github", "fa-rocket"):
+        assert wanted in names, f"no visible {wanted} icon in the header: {names}"
+    bad = [i for i in icons if not (i["width"] > 4 and i["drawn"]
+                                    and "Font Awesome" in i["family"])]
+    assert not bad, f"icons that do not render from the icon font: {bad}"
+    loaded = page.evaluate("[...document.fonts].filter(f => f.status == 'loaded')"
+                           ".map(f => f.family)")
+    assert any("Font Awesome 6 Free" in f for f in loaded), loaded
+    assert any("Font Awesome 6 Brands" in f for f in loaded), loaded

@@ -17,6 +17,12 @@
 5. A description and OpenGraph tags on every page.
 6. Downloads on every chapter page: the executed notebook (.ipynb) and the whole-book PDF,
    in the theme's download menu (the theme's own "print to PDF" stays).
+7. Pages every reader can use (axe-core and the Nu HTML Checker find nothing; see
+   _accessible_body): bibliography entries are list items of their list, and the labels of
+   code toggles are phrasing content, as <summary> requires.
+8. Light pages (see _light_pages): the theme's 1.5 MB fontawesome.js (icons drawn as SVG by
+   script) is left out; its icons come from the Font Awesome web fonts the theme's CSS already
+   declares, cut down to the glyphs the site uses. Every page then needs a few hundred KB.
 """
 from __future__ import annotations
 
@@ -265,6 +271,146 @@ def _register_bibliography_style() -> None:
 _register_bibliography_style()
 
 
+# --- 7. pages every reader can use -----------------------------------------------------
+
+_SUMMARY = re.compile(r"(<summary\b[^>]*>)(.*?)(</summary>)", re.S)
+
+
+def _phrasing_summary(match: re.Match) -> str:
+    inner = re.sub(r"<p\b", "<span", match.group(2))
+    return match.group(1) + inner.replace("</p>", "</span>") + match.group(3)
+
+
+def _accessible_body(app, pagename, templatename, context, doctree):
+    """Fix two things the HTML writers get wrong, in the page body as it is written:
+    - docutils marks each bibliography entry role="doc-biblioentry" (deprecated in WAI-ARIA
+      1.3) inside a role="list" that then has no list items: each entry becomes a listitem;
+    - myst-nb labels a hidden cell's toggle with <p> elements inside <summary>, which allows
+      only phrasing content: they become <span> (chapters/_static/book.css keeps their look).
+    """
+    if app.builder.format != "html" or not context.get("body"):
+        return
+    body = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+    context["body"] = _SUMMARY.sub(_phrasing_summary, body)
+
+
+# --- 8. light pages ---------------------------------------------------------------------
+
+FA_SCRIPT = re.compile(r'[ \t]*<script\b[^>]*\bsrc="[^"]*_static/scripts/fontawesome\.js[^"]*"[^>]*>'
+                       r'\s*</script>[ \t]*\n?')
+FA_FONTS = ("fa-solid-900", "fa-regular-400", "fa-brands-400")
+FA_FACE_SRC = re.compile(r'url\((?P<dir>[^)]*?)/(?P<name>fa-(?:solid-900|regular-400|brands-400))'
+                         r'\.woff2\)\s*format\("woff2"\),\s*url\([^)]*?\.ttf\)\s*format\("truetype"\)')
+FA_ICON_RULE = re.compile(r"([^{}]+)\{\s*content:\s*\"\\([0-9a-fA-F]{4,5})\"\s*;?\s*\}")
+ICON_SELECTOR = re.compile(r"\.(fa-[a-z0-9-]+)::?before")
+PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def _theme_fonts() -> Path:
+    import pydata_sphinx_theme
+
+    return (Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" /
+            "static" / "vendor" / "fontawesome" / "webfonts")
+
+
+def icon_codepoints(site: Path) -> set[int]:
+    """The Font Awesome glyphs the built site can show: the icon classes (fa-NAME) named in
+    any page or script, and the glyphs the stylesheets draw themselves (theme variables such
+    as --pst-icon-download, and content escapes outside the fa-NAME rules)."""
+    static = site / "_static"
+    by_class: dict[str, int] = {}
+    own: set[int] = set()
+    for css_file in static.rglob("*.css"):
+        css = css_file.read_text(encoding="utf-8", errors="replace")
+        own |= {ord(c) for c in PRIVATE_USE.findall(css)}
+        for selectors, code in FA_ICON_RULE.findall(css):
+            names = [ICON_SELECTOR.fullmatch(s.strip()) for s in selectors.split(",")]
+            if all(names):
+                for m in names:
+                    by_class[m.group(1)] = int(code, 16)
+            else:
+                own.add(int(code, 16))
+        for block in re.findall(r"[^{}]+\{([^{}]*)\}", css):
+            if "content" in block and not FA_ICON_RULE.fullmatch("x{" + block + "}"):
+                own |= {int(c, 16) for c in re.findall(r'"\\([0-9a-fA-F]{4,5})"', block)}
+    used: set[str] = set()
+    texts = [p for p in site.rglob("*.html") if "_sources" not in p.parts]
+    texts += [p for p in static.rglob("*.js") if p.name != "fontawesome.js"]
+    for path in texts:
+        used |= set(re.findall(r"\bfa-[a-z0-9-]+", path.read_text(encoding="utf-8",
+                                                                  errors="replace")))
+    return own | {by_class[name] for name in used if name in by_class}
+
+
+def _subset_font(src: Path, dest: Path, codepoints: set[int]) -> None:
+    from fontTools import subset
+
+    opts = subset.Options()
+    opts.flavor = "woff"  # zlib-compressed; WOFF2 would need the brotli package
+    opts.layout_features = ["*"]
+    opts.name_IDs = ["*"]
+    opts.notdef_outline = True
+    font = subset.load_font(str(src), opts)
+    sub = subset.Subsetter(opts)
+    sub.populate(unicodes=sorted(codepoints))
+    sub.subset(font)
+    subset.save_font(font, str(dest), opts)
+
+
+def _light_pages(app, exception):
+    """After an HTML build: no page loads fontawesome.js; the Font Awesome fonts are cut to
+    the glyphs the site uses (WOFF, a few KB each) and the theme's stylesheet points to them;
+    the full fonts and the script are removed from the site."""
+    if exception is not None or app.builder.format != "html":
+        return
+    site = Path(app.outdir)
+    for page in site.rglob("*.html"):
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        html = page.read_text(encoding="utf-8")
+        lighter = FA_SCRIPT.sub("", html)
+        if lighter != html:
+            page.write_text(lighter, encoding="utf-8")
+    codepoints = icon_codepoints(site)
+    webfonts = site / "_static" / "vendor" / "fontawesome" / "webfonts"
+    webfonts.mkdir(parents=True, exist_ok=True)
+    for name in FA_FONTS:
+        _subset_font(_theme_fonts() / f"{name}.ttf", webfonts / f"{name}.subset.woff",
+                     codepoints)
+        for suffix in (".woff2", ".ttf"):
+            (webfonts / f"{name}{suffix}").unlink(missing_ok=True)
+    for css_file in (site / "_static").rglob("*.css"):
+        css = css_file.read_text(encoding="utf-8", errors="replace")
+        if "fa-solid-900" in css:
+            css_file.write_text(FA_FACE_SRC.sub(
+                lambda m: f'url({m["dir"]}/{m["name"]}.subset.woff) format("woff")', css),
+                encoding="utf-8")
+    for name in ("fontawesome.js", "fontawesome.js.map"):
+        (site / "_static" / "scripts" / name).unlink(missing_ok=True)
+    _complete_redirect(site, app.config.html_title or app.config.project)
+
+
+def _complete_redirect(site: Path, title: str) -> None:
+    """Jupyter Book's index.html (a redirect to the first page) lacks a doctype and a title;
+    write it as a complete HTML document that redirects the same way."""
+    index = site / "index.html"
+    if not index.exists():
+        return
+    html = index.read_text(encoding="utf-8")
+    target = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', html, re.I)
+    if "<!DOCTYPE" in html.upper()[:50] or not target:
+        return
+    from html import escape
+
+    url = escape(target.group(1))
+    index.write_text(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{escape(title)}</title>\n"
+        f'<meta http-equiv="refresh" content="0; url={url}">\n'
+        '<link rel="icon" href="_static/favicon.svg">\n</head>\n<body>\n'
+        f'<p><a href="{url}">Go to the book</a></p>\n</body>\n</html>\n', encoding="utf-8")
+
+
 def setup(app):
     app.connect("doctree-resolved", _arabic_in_latex)
     app.connect("doctree-resolved", _one_bibliography_in_latex)
@@ -274,6 +420,8 @@ def setup(app):
     app.connect("html-page-context", _page_meta)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("build-finished", _copy_notebooks)
+    app.connect("html-page-context", _accessible_body, priority=950)
+    app.connect("build-finished", _light_pages)
     # a change to this file changes env_version, which makes Sphinx rebuild every page
     own = int(hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8], 16)
     return {"version": "1.0", "env_version": own, "parallel_read_safe": True,

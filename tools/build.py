@@ -44,8 +44,75 @@ def _execute(job: tuple[str, dict, str]) -> tuple[str, dict | None, float]:
     path, nb, _ = job
     nb = nbformat.from_dict(nb)
     result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=120,
-                                 allow_errors=False, meta_override=True)
+                                 allow_errors=False, meta_override=True,
+                                 **kernel_options())
     return path, (None if result.err else nb), result.time
+
+
+def kernel_options() -> dict:
+    """Kernels talk to the build over CurveZMQ-encrypted sockets where pyzmq supports it (as
+    ipykernel asks): a plain-TCP kernel prints a warning about eavesdropping at every start,
+    which would read as alarming in a build where warnings fail."""
+    import zmq
+    from traitlets.config import Config
+
+    if not zmq.has("curve"):
+        return {}
+    return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
+
+
+# --- why a notebook executes ------------------------------------------------------------
+RECORD = "executions.json"  # under the staging _build/: what the last execution saw
+
+
+def _code_hash(nb) -> str:
+    import hashlib
+
+    code = "\0".join(c.source for c in nb.cells if c.cell_type == "code")
+    return hashlib.sha256(code.encode()).hexdigest()[:16]
+
+
+def _input_hashes(root: Path) -> dict:
+    sys.path.insert(0, str(root / "tools"))
+    from bookext import files_hash
+
+    return {"data": files_hash(root, ["data"])[:16],
+            "analysis": files_hash(root, ["analysis"])[:16]}
+
+
+def execution_reasons(root: Path, stage: Path, todo: list[tuple[str, dict]]) -> dict[str, str]:
+    """Why each notebook that lacks cached outputs executes: compared with what the last
+    execution saw (recorded in _build/.stage/_build/executions.json)."""
+    import json
+
+    path = stage / "_build" / RECORD
+    last = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    now = _input_hashes(root)
+    reasons = {}
+    for md, nb in todo:
+        name = Path(md).relative_to(root).as_posix()
+        if last is None:
+            reasons[name] = "first build (no earlier execution recorded)"
+            continue
+        why = [f"{k}/ changed" for k in ("data", "analysis") if last.get(k) != now[k]]
+        old = last.get("code", {}).get(name)
+        if old is None:
+            why.append("new notebook")
+        elif old != _code_hash(nb):
+            why.append("its code changed")
+        reasons[name] = ", ".join(why) or "its outputs were not in the execution cache"
+    return reasons
+
+
+def record_execution(root: Path, stage: Path, notebooks: dict[str, dict]) -> None:
+    """Remember what the notebooks now in the cache were executed with."""
+    import json
+
+    record = {**_input_hashes(root),
+              "code": {name: _code_hash(nb) for name, nb in sorted(notebooks.items())}}
+    path = stage / "_build" / RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
 def prefill_cache(root: Path, stage: Path, env: dict) -> list[str]:
@@ -54,6 +121,7 @@ def prefill_cache(root: Path, stage: Path, env: dict) -> list[str]:
     another while it reads the pages.) A notebook that fails here is left to Sphinx, which
     executes it again and reports the error in the build. Returns the chapters executed."""
     import jupytext
+    import nbformat
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
@@ -61,17 +129,25 @@ def prefill_cache(root: Path, stage: Path, env: dict) -> list[str]:
     from bookext import inputs_hash
 
     cache = get_cache(str(stage / "_build" / ".jupyter_cache" / f"inputs-{inputs_hash(root)}"))
-    todo = []
+    todo, cached = [], {}
     for md in notebook_pages(root):
         nb = jupytext.read(md)
         try:
             cache.match_cache_notebook(nb)
+            cached[md.relative_to(root).as_posix()] = nb
         except KeyError:
             todo.append((str(md), nb, ""))
+    reasons = execution_reasons(root, stage, [(md, nb) for md, nb, _ in todo])
+    if cached:
+        print(f"    {len(cached)} notebook(s) unchanged (same code, data/ and analysis/ as "
+              "when they last ran): their outputs come from the cache", flush=True)
     if not todo:
+        record_execution(root, stage, cached)
         return []
-    done = []
-    say(f"executing {len(todo)} notebook(s), two at a time")
+    done, t_start = [], time.monotonic()
+    say(f"executing {len(todo)} notebook(s), two at a time:")
+    for name, why in reasons.items():
+        print(f"    {name}: {why}", flush=True)
     old = dict(os.environ)
     os.environ.update(env)  # the workers and their kernels see the build's environment
     try:
@@ -86,9 +162,12 @@ def prefill_cache(root: Path, stage: Path, env: dict) -> list[str]:
                     check_validity=False, overwrite=True)
                 print(f"    {name}: executed in {secs:.1f} s", flush=True)
                 done.append(name.as_posix())
+                cached[name.as_posix()] = nbformat.from_dict(nb)
     finally:
         os.environ.clear()
         os.environ.update(old)
+    record_execution(root, stage, cached)
+    say(f"{len(done)} notebook(s) executed in {time.monotonic() - t_start:.1f} s")
     return done
 
 
@@ -148,25 +227,68 @@ def jupyter_book(root: Path, builder: str, stage: Path, log: Path) -> tuple[int,
            *STRICT]
     env = {**os.environ, **build_env(root)}
     lines = []
+    progress = Progress()
     with subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, env=env, bufsize=1) as proc:
         for line in proc.stdout:
             lines.append(line)
-            if _progress(line) and "IPKernelApp" not in line:
-                print("    " + ANSI.sub("", line).rstrip()[:160], flush=True)
+            progress.feed(line)
+    progress.close()
     log.write_text("".join(lines), encoding="utf-8")
     return proc.returncode, "".join(lines)
 
 
-_PROGRESS = re.compile(r"(Executing notebook|Executed notebook|reading sources|writing output|"
-                       r"WARNING|ERROR|Error|Exception|Traceback|build succeeded|"
-                       r"finished with problems|Output written|Latexmk: All targets|"
-                       r"Running '|Rule 'xelatex|Finished generating|Cached executed|"
-                       r"Using cached notebook)")
+# Lines known to be harmless, never shown: ipykernel's notice that a kernel's sockets are
+# not encrypted (kernels get CurveZMQ where pyzmq supports it, see kernel_options).
+HARMLESS = re.compile(r"\[IPKernelApp\] WARNING \| Kernel is running over TCP without encryption")
+PROBLEM = re.compile(r"WARNING|ERROR|Error|Exception|Traceback|finished with problems")
+PHASE = re.compile(r"^(reading sources|writing output)\.\.\. \[\s*\d+%\]")
 
 
-def _progress(line: str) -> bool:
-    return bool(_PROGRESS.search(line))
+class Progress:
+    """Condenses a jupyter-book run into a few lines: each Sphinx phase once, with its page
+    count and time; each LaTeX pass; a notebook myst-nb executes itself; and every warning
+    or error in full (the full output is kept in _build/logs/)."""
+
+    def __init__(self):
+        self.phase, self.count, self.since = None, 0, time.monotonic()
+
+    def _show(self, text: str) -> None:
+        print("    " + text, flush=True)
+
+    def _end_phase(self) -> None:
+        if self.phase:
+            self._show(f"{self.phase}: {self.count} page(s) in "
+                       f"{time.monotonic() - self.since:.1f} s")
+        self.phase, self.count = None, 0
+
+    def feed(self, raw: str) -> None:
+        line = ANSI.sub("", raw).rstrip()
+        if not line or HARMLESS.search(line):
+            return
+        phase = PHASE.match(line)
+        if phase:
+            if phase.group(1) != self.phase:
+                self._end_phase()
+                self.phase, self.since = phase.group(1), time.monotonic()
+            self.count += 1
+        elif "Using cached notebook" in line:
+            pass  # prefill_cache already said which notebooks come from the cache
+        elif "Executing notebook" in line:
+            self._show(f"myst-nb executes {line.split(': Executing')[0].strip()} itself "
+                       "(not found in the execution cache)")
+        elif PROBLEM.search(line):
+            self._show(line[:300])
+        elif line.startswith("Running 'xelatex"):
+            self._end_phase()
+            self._show("LaTeX: a xelatex pass")
+        elif line.startswith("Output written on"):
+            self._show("LaTeX: " + line)
+        elif line.startswith("build succeeded"):
+            self._end_phase()
+
+    def close(self) -> None:
+        self._end_phase()
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -240,7 +362,7 @@ def main(argv=None) -> int:
         for p in problems:
             print(f"  {p}", file=sys.stderr)
         return fail(f"{len(problems)} problem(s) in data/; no notebook was executed", root)
-    say("data valid")
+    say(f"data valid ({time.monotonic() - t0:.1f} s)")
 
     stamp = stage / "sources.sha256"
     digest = sources_hash(root, args.html_only)
@@ -260,7 +382,8 @@ def main(argv=None) -> int:
     stage_pdf = stage / "_build" / "latex" / PDF
     stage_pdf.unlink(missing_ok=True)  # so that a LaTeX failure cannot pass off an old PDF
     for builder, label in builders:
-        say(f"building the {label} (notebooks execute only when their code or data changed)")
+        say(f"building the {label}")
+        t_step = time.monotonic()
         code, output = jupyter_book(root, builder, stage, logs / f"{builder}.log")
         executed += [Path(p).relative_to(root).as_posix() for p in
                      re.findall(r"^(\S+\.(?:md|ipynb)): Executing notebook", ANSI.sub("", output),
@@ -274,6 +397,7 @@ def main(argv=None) -> int:
         if code != 0:
             print(f"  full log: {logs / f'{builder}.log'}", file=sys.stderr)
             return fail(f"the {label} build failed: {explain(output)}", root)
+        say(f"{label} built in {time.monotonic() - t_step:.1f} s")
     stage_out = stage / "_build"
     if not args.html_only and not (stage_out / "latex" / PDF).exists():
         return fail(f"LaTeX ran but {PDF} was not written; see {logs / 'pdflatex.log'}", root)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the book needs, only when they are missing.
 #   book: XeLaTeX, latexmk, the fonts the PDF uses (Latin, Persian and Arabic script)
-#   test: the above, plus Chromium (browser tests) and poppler-utils (PDF tests)
+#   test: the above, plus Chromium (browser tests), poppler-utils (PDF tests), and Java and npm
+#         for the Nu HTML Checker (the Makefile then installs vnu.jar from tools/node/)
 # As root on Debian/Ubuntu it runs apt-get; otherwise it prints the exact command and stops.
 set -euo pipefail
 what=${1:-book}
@@ -20,6 +21,8 @@ need fonts-symbola bash -c 'fc-list | grep -q Symbola'
 if [ "$what" = test ]; then
   need chromium command -v chromium
   need poppler-utils command -v pdftotext
+  need default-jre-headless command -v java
+  need npm command -v npm
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
@@ -34,6 +37,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 else
   echo "Install them, then run make again:" >&2
   echo "  sudo apt-get install -y ${missing[*]}" >&2
-  echo "  (macOS: brew install --cask mactex-no-gui && brew install poppler && brew install --cask chromium)" >&2
+  echo "  (macOS: brew install --cask mactex-no-gui && brew install poppler openjdk node && brew install --cask chromium)" >&2
   exit 1
 fi
