@@ -245,7 +245,6 @@ def test_recipes_validate_as_quoted(followed):
     # the guide quotes the output of the shipped data plus the example; counts may grow
     for have, want in zip(shown, quoted.splitlines()):
         assert re.sub(r"\d+", "N", have) == re.sub(r"\d+", "N", want), (have, want)
-    assert "3 count cell(s)" in shown[0] or "3 count" in shown[0]
     (head, body), = blocks("recipe", "filled")
     target, event_id = head.split()
     cols, (want,) = csv_rows(body)
@@ -330,13 +329,16 @@ def test_seeded_mistake(followed, tmp_path, edit, quoted):
     result = make(book, "make validate")
     assert result.returncode != 0, "the mistake passed validation"
     lines = result.stdout.strip().splitlines()
-    want = quoted.strip().splitlines()
-    assert len(lines) == len(edited), (
-        f"{len(edited)} mistake(s) gave {len(lines)} message(s):\n" + result.stdout)
-    for (target, row_id, values, line) in edited:
-        on_row = [ln for ln in lines if ln.startswith(f"{target}, row {line},")]
-        assert len(on_row) == 1, f"no single message on {target} row {line}:\n{result.stdout}"
+    # a located message names a file and a row; notes that a rule could not run do not
+    located = [ln for ln in lines if re.match(r"[\w./-]+, row \d+", ln)]
+    for target, row_id, values, line in edited:
+        on_row = [ln for ln in located if ln.startswith(f"{target}, row {line},")]
+        assert len(on_row) == 1, (f"{target} row {line} ('{row_id}', edited {values}) has "
+                                  f"{len(on_row)} messages, not one:\n{result.stdout}")
+        assert "expected" in on_row[0], on_row[0]
+    assert len(located) == len(edited), (
+        f"{len(edited)} wrong row(s) gave {len(located)} located message(s):\n{result.stdout}")
     normal = [re.sub(r"row \d+", "row N", ln) for ln in lines]
-    assert normal == [re.sub(r"row \d+", "row N", ln) for ln in want], (
-        "make validate's messages differ from what CONTRIBUTING.md quotes:\n"
-        + "\n".join(lines))
+    want = [re.sub(r"row \d+", "row N", ln) for ln in quoted.strip().splitlines()]
+    assert normal == want, ("make validate's messages differ from what CONTRIBUTING.md quotes "
+                            "(rows aside):\n" + result.stdout)
