@@ -221,6 +221,36 @@ def test_field_tables_match_the_data_package():
                 f"CONTRIBUTING.md, {name}.{f['name']}: 'required' disagrees with the package")
 
 
+def test_period_rule_matches_the_data():
+    """The guide's rule for overlapping periods: the overlaps it names are the ones
+    periods.csv declares, and every event of the data at those places and years follows it."""
+    (_, table), = blocks("recipe", "periods")
+    rule = []
+    for line in table.splitlines()[2:]:
+        years, places, chapter = [c.strip() for c in line.strip().strip("|").split("|")]
+        first, _, last = years.partition("–")
+        rule.append((int(first), int(last or first), re.findall(r"`(\w+)`", places),
+                     chapter.split(",")[0].split()[0]))
+    _, periods = read_csv(ROOT / "data" / "periods.csv")
+    declared = {frozenset((p["period_id"], q)) for p in periods
+                for q in p["overlaps"].split(";") if q}
+    g = re.findall(r"\((p\d) with (p\d), (p\d) with (p\d)\)", GUIDE.read_text("utf-8"))[0]
+    assert declared == {frozenset(g[:2]), frozenset(g[2:])}, (
+        f"periods.csv declares the overlaps {sorted(map(sorted, declared))}; "
+        f"CONTRIBUTING.md names {g}")
+    _, events = read_csv(ROOT / "data" / "events.csv")
+    checked = 0
+    for e in events:
+        year = int(e["start_date"][:4])
+        for first, last, places, chapter in rule:
+            if first <= year <= last and e["place"] in places:
+                assert e["period_id"] == chapter, (
+                    f"{e['event_id']} ({e['place']}, {year}) is in {e['period_id']}; "
+                    f"CONTRIBUTING.md says {chapter}")
+                checked += 1
+    assert checked >= 10
+
+
 def test_guide_uses_make_targets_only():
     targets = set(re.findall(r"^([a-z][\w-]*):", (ROOT / "Makefile").read_text(), re.M))
     lines = [ln for _, body in blocks("recipe", "run") for ln in body.splitlines() if ln.strip()]
