@@ -258,6 +258,8 @@ def test_guide_uses_make_targets_only():
     for ln in lines:
         words = ln.split()
         assert words[0] == "make" and words[1] in targets, f"`{ln}` is not a make target"
+    for script in re.findall(r"\.venv/bin/python (\S+\.py)", GUIDE.read_text("utf-8")):
+        assert (ROOT / script).exists(), f"the guide runs {script}, which does not exist"
     assert "python -m analysis" not in GUIDE.read_text("utf-8"), \
         "the guide shows a bare `python -m analysis` (it fails outside the venv)"
     readme = (ROOT / "README.md").read_text("utf-8")
@@ -297,6 +299,9 @@ def test_new_event_in_chapter_table_chart_and_totals(followed):
     row = [r for r in rows if event["title"].replace("Example: ", "") in r]
     assert len(row) == 1, "the new event is not one row of the chapter's events table"
     assert "20 November 2010" in row[0] and "2 (2–3)" in row[0], row[0]
+    (_, filled), = blocks("recipe", "filled")
+    grade = csv_rows(filled)[1][0]["grade"]
+    assert grade.replace("_", " ") in row[0], f"the grade '{grade}' is not in the row: {row[0]}"
 
     # the casualty chart: the event's date and title are a label of the SVG
     fig = re.search(r'id="fig-p4-casualties".*?<img[^>]*src="([^"]+\.svg)"', html, re.S) or \
@@ -315,6 +320,13 @@ def test_new_event_in_chapter_table_chart_and_totals(followed):
     assert values[f"{event['event_id']}.killed_range"] == "2 (2–3)"
     assert values["2010-11-20-rockets-example--mek"] == "at least 3"
     assert values["2010-11-ashraf--example-agency"] == "about 3,400"
+    # the guide's prose example glues keys the chapter glues and cites a known source
+    (_, prose), = blocks("recipe", "prose")
+    for key in re.findall(r"\{glue:text\}`([^`]+)`", prose):
+        assert key in values, f"the guide's prose example uses glue key '{key}', not glued"
+    bib = (book / "references.bib").read_text(encoding="utf-8")
+    for key in re.findall(r"\{cite:p\}`([^`]+)`", prose):
+        assert "{" + key + "," in bib
     page = text_of(html)
     assert f"records {values['p4.events']} events" in page or values["p4.events"] in page
 
