@@ -262,6 +262,9 @@ def test_guide_uses_make_targets_only():
         assert (ROOT / script).exists(), f"the guide runs {script}, which does not exist"
     assert "python -m analysis" not in GUIDE.read_text("utf-8"), \
         "the guide shows a bare `python -m analysis` (it fails outside the venv)"
+    (bib,) = [body for target, body in blocks("recipe", "append") if target == "references.bib"]
+    assert re.search(r"^\s*(url|doi|isbn|number)\s*=", bib, re.M), \
+        "the guide's source has no URL, DOI, ISBN or document number a reader could open"
     readme = (ROOT / "README.md").read_text("utf-8")
     assert "(CONTRIBUTING.md)" in readme, "README.md does not link CONTRIBUTING.md"
 
