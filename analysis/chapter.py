@@ -129,7 +129,7 @@ class _Base:
             else ["–"] * len(events),
         })
         table = md_table(rows, caption, name, escape={"Date", "Killed", "Wounded", "Grade"},
-                         widths=[5, 17, 42, 12, 12, 12])
+                         widths=[5, 17, 39, 12, 12, 15])
         sources = "\n".join(f"{i}. {cite(k)}" for i, k in
                              enumerate(events["source_keys"], start=1))
         note = ("Killed and wounded: the best estimate, with the lowest and highest figures "
