@@ -125,7 +125,7 @@ def rules(d: Dataset, bib: Path) -> list[Problem]:
         missing = t.missing(*needs)
         if missing:
             out.append(Problem(_rel(d.folder), None, None,
-                               f"rule '{rule.__doc__.strip().splitlines()[0]}' could not run "
+                               f"rule '{_title(rule)}' could not run "
                                f"because {', '.join(missing)} has errors listed above",
                                "", "fix those errors and validate again"))
             continue
@@ -133,10 +133,15 @@ def rules(d: Dataset, bib: Path) -> list[Problem]:
             out.extend(rule(d, bib))
         except Exception as err:  # noqa: BLE001 - a rule must not hide the others
             out.append(Problem(_rel(d.folder), None, None,
-                               f"rule '{rule.__doc__.strip().splitlines()[0]}' could not run "
+                               f"rule '{_title(rule)}' could not run "
                                f"({type(err).__name__}: {err})", "",
                                "fix the problems listed above and validate again"))
     return out
+
+
+def _title(rule) -> str:
+    """A rule's docstring on one line (the whole sentence, not its first line)."""
+    return " ".join(rule.__doc__.split())
 
 
 def _f(d: Dataset, name: str) -> str:
@@ -367,10 +372,24 @@ def _rule_estimates(d, bib):
     ev, cl, so = d.events, d.claims, d.sources
     f = _f(d, "events.csv")
     known = set(ev["event_id"])
-    cl = cl[cl["event_id"].isin(known) & cl["source_key"].isin(set(so["source_key"]))]
+    # a claim with an error of its own (an unknown event or source, or moved to another event)
+    # is reported on its own row; the events it touches are not checked here, since their
+    # stored counts are not what is wrong and `make estimates` is not the fix
+    owner = cl["claim_id"].astype("string").str.split("--", n=1).str[0]
+    bad = ~cl["event_id"].isin(known) | ~cl["source_key"].isin(set(so["source_key"])) \
+        | (owner != cl["event_id"].astype("string"))
+    held = sorted((set(cl.loc[bad, "event_id"]) | set(owner[bad])) & known)
+    if held:
+        out.append(Problem(_rel(d.folder), None, None,
+                           f"the counts and grade of event(s) {', '.join(held)} were not "
+                           "checked because of the claim error(s) listed above", "",
+                           "fix those claims, then run `make estimates`"))
+    cl = cl[~bad]
     expected = expected_event_counts(cl, so)
     graded = grades(ev, cl, so)
     for r in ev.itertuples(index=False):
+        if r.event_id in held:
+            continue
         for col in COUNT_COLUMNS_RULE:
             want = expected.at[r.event_id, col] if r.event_id in expected.index else pd.NA
             have = getattr(r, col)
