@@ -81,6 +81,23 @@ def _expected(err, package, task) -> str:
     return "a value: " + ", ".join(desc)
 
 
+def _bib_syntax(path: Path) -> list[Problem]:
+    """The bibliography parses as BibTeX (the book's build reads it with pybtex too)."""
+    import pybtex.errors
+    from pybtex.database.input import bibtex
+
+    pybtex.errors.set_strict_mode(True)
+    try:
+        bibtex.Parser().parse_file(str(path))
+    except Exception as err:  # noqa: BLE001 - pybtex has several error classes
+        line = re.search(r"line (\d+)", str(err))
+        return [Problem(_rel(path), int(line.group(1)) if line else None, None,
+                        f"not valid BibTeX ({err})",
+                        "entries of the form @kind{key, field = {value}, ...}",
+                        "close every brace and quote of the entry near that line")]
+    return []
+
+
 def _bib_keys(path: Path) -> set[str]:
     return set(BIB_KEY.findall(path.read_text(encoding="utf-8")))
 
@@ -564,6 +581,7 @@ def validate(folder: Path | str | None = None, bib: Path | str | None = None) ->
         problems.append(Problem(_rel(bib), None, None, "file not found",
                                 "the book's BibTeX file"))
     else:
+        problems.extend(_bib_syntax(bib))
         problems.extend(rules(d, bib))
     # frictionless last: keep only what the checks above did not already say of that cell
     # (one message per mistake), and nothing about a file whose structure is broken

@@ -217,6 +217,21 @@ def test_bibliography_entry_not_in_sources(data):
     assert_reported(data, "references.bib", None, None, "orphan-entry", "not listed")
 
 
+def test_bibliography_with_a_lost_brace(data):
+    """A merge that loses an entry's closing brace is caught before the build (Sphinx would
+    fail on it much later), with the line where the parser gave up."""
+    bib = data.parent / "references.bib"
+    text = bib.read_text(encoding="utf-8")
+    cut = text.index("\n}\n", text.index("\n@", 10))  # the second entry's closing brace
+    bib.write_text(text[:cut] + "\n" + text[cut + 3:], encoding="utf-8")
+    line = text[:cut].count("\n") + 3
+    found = [p for p in problems_text(data) if "not valid BibTeX" in p]
+    assert len(found) == 1, problems_text(data)[:5]
+    assert found[0].startswith("references.bib, row ") or "references.bib" in found[0]
+    row = int(re.search(r"row (\d+)", found[0]).group(1))
+    assert abs(row - line) <= 12, (row, line)
+
+
 # --- faults of a whole file ----------------------------------------------------------------
 
 def test_bom(data):
