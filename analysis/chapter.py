@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import derive, plot, style
+from . import derive, plot, register, style
 from .load import Dataset, load
 from .text import (cite, fmt_claim, fmt_count, fmt_range, fmt_span, md_escape,
                    md_table)
@@ -109,7 +109,8 @@ class _Base:
             "No.": [str(i) for i in range(1, len(events) + 1)],
             "Date": [fmt_span(e.start_date, e.end_date, e.date_precision)
                      for e in events.itertuples(index=False)],
-            "Event": [f"{md_escape(e.title)} — *{md_escape(_place(e))}; "
+            "Event": [f"[{md_escape(e.title)}](#{register.anchor(e.event_id)}) — "
+                      f"*{md_escape(_place(e))}; "
                       f"{md_escape(TYPE_LABELS.get(str(e.event_type), str(e.event_type)))}*"
                       for e in events.itertuples(index=False)],
             "Killed": [fmt_range(e.killed_low, e.killed_best, e.killed_high)
