@@ -189,9 +189,6 @@ class Register:
             if isinstance(c.note, str) and c.note.strip():
                 note.append(c.note)
             src = cite(c.source_key)
-            label = self.labels.get(c.source_key)
-            if isinstance(label, str) and label:
-                src = f"{md_escape(label)} {src}"
             cells = [md_escape(str(c.measure)), md_escape(figure), who, src, stated,
                      md_escape("; ".join(note))]
             out.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
