@@ -25,7 +25,9 @@ from .text import (cite, fmt_claim, fmt_count, fmt_range, fmt_span, md_escape,
 TYPE_LABELS = {
     "founding": "founding", "air_raid": "air raid", "missile_attack": "missile attack",
     "bombing": "bombing", "raid": "raid", "rocket_attack": "rocket attack",
-    "assault": "assault", "siege_measure": "siege measure", "control_change": "change of control",
+    "assault": "assault", "restriction": "restriction", "demonstration": "demonstration",
+    "police_operation": "police operation", "control_change": "change of control",
+    "deployment": "forces at the site",
     "relocation": "relocation", "legal": "legal", "diplomatic": "diplomatic", "report": "report",
     "military_operation": "military operation",
 }

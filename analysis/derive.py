@@ -1,17 +1,25 @@
-"""Derived tables: each event's low / best / high from its claims, totals, control, source mix.
+"""Derived tables: each event's low / best / high from its claims, its grade, totals, control,
+source mix.
 
 The rule (also printed in the methods chapter, from ``RULE``):
-- Only claims about camp residents count (claims whose ``group`` is ``residents``); figures
-  about security forces or other groups are kept and shown, but not summed in.
+- Only claims about camp residents count (claims whose ``group`` is ``residents``), and only
+  figures for the event itself (``tally`` ``event``); figures about security forces or other
+  groups, and running totals, are kept and shown, but not summed in.
 - low  = the smallest figure any source gives (a claim's minimum; for "up to n", n);
 - high = the largest figure any source gives (a claim's maximum; for "at least n", n);
 - best = the figure of the most independent kind of speaker that gave one, ranked
-  UN > NGO > academic or court > press > encyclopedia > governments > partisan (MEK/NCRI,
-  Iranian-state-aligned) > other. The speaker is whoever gave the figure, not the outlet
-  that carried it: a UN count reported by a news agency ranks as the UN's, a hospital's
-  count reported by a news agency as the Iraqi government's. Within that kind the most
-  recent claim wins (a later count supersedes an earlier one; an undated claim counts as
-  the oldest), and on a tie the larger figure.
+  UN > NGO > academic or court > press > encyclopedia > governments or a commissioned
+  report > a source of unassessed alignment > partisan (MEK/NCRI, Iranian-state-aligned) >
+  other. The speaker is whoever gave the figure, not the outlet that carried it: a UN count
+  reported by a news agency ranks as the UN's, a hospital's count reported by a news agency
+  as the Iraqi government's. Within that kind the most recent claim wins (a later count
+  supersedes an earlier one; an undated claim counts as the oldest), and on a tie the larger
+  figure.
+- Two kinds of figure never give the best estimate, whatever their speaker: a figure from a
+  source the research notes flag as unreliable (``flagged`` in sources.csv), and a figure
+  known only second-hand, as another text quotes a document nobody on the team read
+  (``second_hand`` in casualty_claims.csv). They still bound the low and the high. Where every
+  figure is of these kinds, the event has a low and a high but no best estimate.
 """
 from __future__ import annotations
 
@@ -22,17 +30,46 @@ RULE = __doc__.split("The rule (also printed in the methods chapter, from ``RULE
 SOURCE_RANK = {
     "un": 1, "ngo": 2, "academic": 3, "court": 3, "press": 4, "encyclopedia": 5,
     "us_government": 6, "iraqi_government": 6, "iranian_government": 6, "other_government": 6,
-    "mek_ncri": 7, "iran_state_aligned": 7, "other": 8,
+    "commissioned": 6, "unassessed": 7, "mek_ncri": 8, "iran_state_aligned": 8, "other": 9,
+    "editors": 9,
 }
 SOURCE_CLASS = {  # the coarse classes used in charts of "who reports what"
     "un": "UN", "ngo": "NGOs", "academic": "Academic and courts", "court": "Academic and courts",
     "press": "Press", "encyclopedia": "Encyclopedia",
     "us_government": "Governments", "iraqi_government": "Governments",
     "iranian_government": "Governments", "other_government": "Governments",
+    "commissioned": "Commissioned or unassessed", "unassessed": "Commissioned or unassessed",
     "mek_ncri": "MEK / NCRI", "iran_state_aligned": "Iranian-state-aligned", "other": "Other",
+    "editors": "Other",
 }
-MEASURES = ("killed", "wounded", "detained", "missing", "relocated")
+PARTISAN = ("mek_ncri", "iran_state_aligned")
+NOT_INDEPENDENT = PARTISAN + ("unassessed", "commissioned", "other", "editors")
+MONITORS = ("un", "ngo", "court")
+GRADES = ("confirmed", "corroborated", "single_source", "partisan_only", "contested")
+GRADE_LABELS = {"confirmed": "confirmed", "corroborated": "corroborated",
+                "single_source": "single source", "partisan_only": "partisan only",
+                "contested": "contested"}
+
+GRADE_RULE = """\
+Every event is graded from its sources (the ``source_keys`` of events.csv and the sources of
+its claims), counted as witnesses: copies of one text (every Wikipedia text, old or current,
+with its mirrors, translations and summaries; reprints of one wire story) share a
+``witness_group`` in sources.csv and count once. A witness is independent unless its source is
+partisan (MEK/NCRI, Iranian-state-aligned), of unassessed alignment, a commissioned report,
+'other', or flagged as unreliable. The first grade that applies is the event's:
+- contested: the sources dispute who was responsible (``perpetrator_status`` 'disputed');
+- confirmed: a UN body, an NGO or a court speaks to the event (as a source, or as the speaker of
+  one of its figures read at first hand from an unflagged source), or the sources establish who
+  carried it out (``perpetrator_status`` 'confirmed') and at least one independent witness
+  reports it;
+- corroborated: two or more independent witnesses report it;
+- single_source: one independent witness reports it;
+- partisan_only: no independent witness; only partisan, flagged, unassessed or other sources.
+"""
+
+MEASURES = ("killed", "wounded", "detained", "missing", "relocated", "died")
 ATTACK_TYPES = ("air_raid", "missile_attack", "bombing", "raid", "rocket_attack", "assault")
+"""Event types counted as attacks; restrictions, demonstrations and police operations are not."""
 ESTIMATE_COLUMNS = {
     "killed": ("killed_low", "killed_best", "killed_high"),
     "wounded": ("wounded_low", "wounded_best", "wounded_high"),
@@ -42,16 +79,37 @@ ESTIMATE_COLUMNS = {
 }
 
 
+def _sources_frame(sources: pd.DataFrame) -> pd.DataFrame:
+    """sources with witness_group and flagged filled in (older frames may lack them)."""
+    s = sources.copy()
+    if "witness_group" not in s.columns:
+        s["witness_group"] = s["source_key"]
+    s["witness_group"] = s["witness_group"].astype("string").fillna(s["source_key"].astype("string"))
+    if "flagged" not in s.columns:
+        s["flagged"] = False
+    s["flagged"] = s["flagged"].astype("boolean").fillna(False).astype(bool)
+    return s
+
+
 def claims_with_sources(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """Claims joined to their source (label, publisher_type), ranked and classed by who gave
-    the figure (the claim's speaker_type); with a point value."""
-    src = sources[["source_key", "speaker_type", "label"]].rename(
+    """Claims joined to their source (label, publisher_type, witness_group, flagged), ranked and
+    classed by who gave the figure (the claim's speaker_type); with a point value and
+    ``eligible`` (may give the best estimate: not flagged, not second-hand)."""
+    src = _sources_frame(sources)[["source_key", "speaker_type", "label", "witness_group",
+                                   "flagged"]].rename(
         columns={"speaker_type": "publisher_type"}).astype({"publisher_type": "string"})
     out = claims.merge(src, on="source_key", how="left", validate="many_to_one")
     if "speaker_type" in out.columns:
         out["speaker_type"] = out["speaker_type"].astype("string").fillna(out["publisher_type"])
     else:
         out["speaker_type"] = out["publisher_type"]
+    if "tally" not in out.columns:
+        out["tally"] = "event"
+    if "second_hand" not in out.columns:
+        out["second_hand"] = False
+    out["second_hand"] = out["second_hand"].astype("boolean").fillna(False).astype(bool)
+    out["flagged"] = out["flagged"].astype("boolean").fillna(False).astype(bool)
+    out["eligible"] = ~(out["flagged"] | out["second_hand"])
     out["rank"] = out["speaker_type"].map(SOURCE_RANK).astype("Int64")
     out["source_class"] = out["speaker_type"].map(SOURCE_CLASS)
     out["point"] = out["value_min"].fillna(out["value_max"])
@@ -60,25 +118,97 @@ def claims_with_sources(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataF
 
 
 def estimates(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """One row per (event_id, measure) with low, best, high, the claim chosen as best, and the
-    number of claims; derived from the residents' claims by the rule in ``RULE``."""
+    """One row per (event_id, measure) with low, best, high, the claim chosen as best, the
+    number of claims and of witnesses; derived from the residents' claims by ``RULE``. best
+    (and best_claim_id) are empty where every figure is flagged or second-hand."""
     c = claims_with_sources(claims, sources)
-    c = c[c["group"].astype("string") == "residents"]
+    c = c[(c["group"].astype("string") == "residents") & (c["tally"].astype("string") == "event")]
     rows = []
     for (event_id, measure), grp in c.groupby(["event_id", "measure"], observed=True, sort=True):
-        ranked = grp.sort_values(["rank", "claim_date", "point"], ascending=[True, False, False],
-                                 kind="stable", na_position="last")
-        top = ranked.iloc[0]
+        ranked = grp[grp["eligible"]].sort_values(
+            ["rank", "claim_date", "point"], ascending=[True, False, False],
+            kind="stable", na_position="last")
+        top = ranked.iloc[0] if len(ranked) else None
         rows.append({
             "event_id": event_id, "measure": measure,
-            "low": int(grp["point"].min()), "best": int(top["point"]),
+            "low": int(grp["point"].min()),
+            "best": int(top["point"]) if top is not None else pd.NA,
             "high": int(grp["upper"].max()),
-            "best_claim_id": top["claim_id"], "n_claims": len(grp),
-            "n_sources": grp["source_key"].nunique(),
+            "best_claim_id": top["claim_id"] if top is not None else pd.NA,
+            "n_claims": len(grp),
+            "n_sources": grp["witness_group"].nunique(),
         })
     out = pd.DataFrame(rows, columns=["event_id", "measure", "low", "best", "high",
                                       "best_claim_id", "n_claims", "n_sources"])
     return out.astype({"low": "Int64", "best": "Int64", "high": "Int64"})
+
+
+def _keys(value) -> list[str]:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return []
+    return [k for k in str(value).split(";") if k]
+
+
+def witnesses(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """One row per (event, witness): the witness group, its kind (the speaker_type of its
+    source), whether it is independent; from the event's source_keys and its claims' sources."""
+    s = _sources_frame(sources).set_index("source_key")
+    rows = []
+    by_event = claims.groupby("event_id", observed=True)["source_key"].apply(list).to_dict() \
+        if len(claims) else {}
+    for e in events.itertuples(index=False):
+        keys = list(dict.fromkeys(_keys(e.source_keys) + list(by_event.get(e.event_id, []))))
+        seen = {}
+        for k in keys:
+            if k not in s.index:
+                continue
+            src = s.loc[k]
+            group = str(src["witness_group"])
+            kind = str(src["speaker_type"])
+            indep = kind not in NOT_INDEPENDENT and not bool(src["flagged"])
+            # a group is independent if any of its copies is
+            seen[group] = (kind if group not in seen or indep else seen[group][0],
+                           indep or seen.get(group, (None, False))[1])
+        for group, (kind, indep) in seen.items():
+            rows.append({"event_id": e.event_id, "witness_group": group, "kind": kind,
+                         "independent": indep})
+    return pd.DataFrame(rows, columns=["event_id", "witness_group", "kind", "independent"])
+
+
+def grades(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
+    """Each event's grade by ``GRADE_RULE``, indexed by event_id."""
+    w = witnesses(events, claims, sources)
+    c = claims_with_sources(claims, sources) if len(claims) else None
+    out = {}
+    for e in events.itertuples(index=False):
+        mine = w[w["event_id"] == e.event_id]
+        indep = mine[mine["independent"]]
+        n_indep = len(indep)
+        monitor = bool(indep["kind"].isin(MONITORS).any())
+        if c is not None and not monitor:
+            cc = c[(c["event_id"] == e.event_id) & c["eligible"]]
+            monitor = bool(cc["speaker_type"].isin(MONITORS).any())
+        status = "" if pd.isna(e.perpetrator_status) else str(e.perpetrator_status)
+        if status == "disputed":
+            grade = "contested"
+        elif monitor or (status == "confirmed" and n_indep >= 1):
+            grade = "confirmed"
+        elif n_indep >= 2:
+            grade = "corroborated"
+        elif n_indep == 1:
+            grade = "single_source"
+        else:
+            grade = "partisan_only"
+        out[e.event_id] = grade
+    return pd.Series(out, name="grade", dtype="string")
+
+
+def count_witnesses(source_keys, sources: pd.DataFrame) -> int:
+    """How many witnesses some source keys are (copies of one text count once); keys unknown
+    to sources.csv count as their own witness."""
+    keys = _keys(source_keys) if isinstance(source_keys, str) else list(source_keys)
+    groups = _sources_frame(sources).set_index("source_key")["witness_group"].to_dict()
+    return len({groups.get(k, k) for k in keys})
 
 
 def expected_event_counts(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
@@ -86,9 +216,12 @@ def expected_event_counts(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.Dat
     est = estimates(claims, sources)
     out: dict[str, dict[str, int]] = {}
     for row in est.itertuples(index=False):
+        if row.measure not in ESTIMATE_COLUMNS:  # 'died' fills no column
+            continue
         low_col, best_col, high_col = ESTIMATE_COLUMNS[row.measure]
         rec = out.setdefault(row.event_id, {})
-        rec[best_col] = row.best
+        if pd.notna(row.best):
+            rec[best_col] = row.best
         if low_col:
             rec[low_col] = row.low
             rec[high_col] = row.high

@@ -30,6 +30,7 @@ class Problem:
     field: str | None
     message: str
     expected: str = ""
+    fix: str = ""
 
     def __str__(self) -> str:
         where = [self.file]
@@ -40,6 +41,8 @@ class Problem:
         text = ", ".join(where) + ": " + self.message
         if self.expected:
             text += f"; expected {self.expected}"
+        if self.fix:
+            text += f". To fix: {self.fix}"
         return text
 
 
@@ -150,9 +153,13 @@ def _convert(rows: list[dict], res: dict, name: str) -> tuple[pd.DataFrame, list
                     values.append({"true": True, "false": False}[cell])
                 else:
                     if enum and cell not in enum:
-                        problems.append(Problem(name, row["csv_row"], fname,
-                                                f"'{cell}' is not an allowed value",
-                                                "one of " + ", ".join(enum)))
+                        near = suggest_code(cell, enum)
+                        problems.append(Problem(
+                            name, row["csv_row"], fname,
+                            f"'{cell}' is not an allowed value"
+                            + (f" (did you mean '{near}'?)" if near else ""),
+                            "one of " + ", ".join(enum),
+                            f"write '{near}'" if near else ""))
                         values.append(None)
                         continue
                     values.append(cell)
@@ -173,6 +180,18 @@ def _convert(rows: list[dict], res: dict, name: str) -> tuple[pd.DataFrame, list
         else:
             frame[fname] = pd.array(values, dtype="string")
     return frame, problems
+
+
+def suggest_code(cell: str, enum: list[str]) -> str | None:
+    """The allowed code a misspelt value most likely means: the same words in another case or
+    with spaces or hyphens for underscores ('at least', 'Day', 'About'), else a close match."""
+    import difflib
+
+    norm = "_".join(cell.strip().lower().replace("-", " ").split())
+    if norm in enum:
+        return norm
+    close = difflib.get_close_matches(norm, enum, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _bad():

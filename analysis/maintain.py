@@ -1,9 +1,10 @@
-"""Data maintenance: write each event's derived counts into events.csv.
+"""Data maintenance: write each event's derived counts and grade into events.csv.
 
-`python -m analysis fill-estimates [DIR]` sets killed / wounded low, best, high and the
-detained, missing and relocated counts of every event to what the rule in ``derive`` gives
-from its claims (empty where no claim gives a figure), leaving every other cell as it is.
-The validator checks the same equality on every build.
+`python -m analysis fill-estimates [DIR]` (or `make estimates`) sets killed / wounded low,
+best, high and the detained, missing and relocated counts of every event to what the rule in
+``derive`` gives from its claims (empty where no claim gives a figure), and its grade to what
+``derive.GRADE_RULE`` gives from its sources and claims, leaving every other cell as it is.
+The validator checks the same equalities on every build.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import io
 import pandas as pd
 
 from . import data_dir
-from .derive import COUNT_COLUMNS_RULE, expected_event_counts
+from .derive import COUNT_COLUMNS_RULE, expected_event_counts, grades
 from .load import Dataset
 
 
@@ -21,6 +22,7 @@ def fill_estimates(folder=None) -> int:
     folder = data_dir(folder)
     d = Dataset(folder)
     expected = expected_event_counts(d.claims, d.sources)
+    graded = grades(d.events, d.claims, d.sources)
     path = folder / "events.csv"
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
@@ -34,10 +36,14 @@ def fill_estimates(folder=None) -> int:
             if row[col] != new:
                 row[col] = new
                 changed += 1
+        grade = graded.get(row["event_id"], "")
+        if "grade" in row and row["grade"] != grade:
+            row["grade"] = grade
+            changed += 1
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
     writer.writeheader()
     writer.writerows(body)
     path.write_text(buf.getvalue(), encoding="utf-8")
-    print(f"{path}: {changed} count cell(s) updated from the claims")
+    print(f"{path}: {changed} count and grade cell(s) updated from the claims and sources")
     return 0

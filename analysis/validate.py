@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import ROOT, data_dir
-from .derive import COUNT_COLUMNS_RULE, expected_event_counts
+from .derive import COUNT_COLUMNS_RULE, expected_event_counts, grades
 from .load import RESOURCES, Dataset, DataError, Problem, read_descriptor, read_rows, _rel
 
-EARLIEST = pd.Timestamp("1986-01-01")
+EARLIEST = pd.Timestamp("1980-01-01")
 BIB_KEY = re.compile(r"^\s*@\w+\s*\{\s*([^,\s]+)\s*,", re.M)
 
 
@@ -85,169 +85,424 @@ def _bib_keys(path: Path) -> set[str]:
     return set(BIB_KEY.findall(path.read_text(encoding="utf-8")))
 
 
-def rules(d: Dataset, bib: Path) -> list[Problem]:
-    """The rules across fields and tables (after every table has loaded cleanly)."""
-    f = {name: _rel(d.folder / name) for name in
-         ("events.csv", "casualty_claims.csv", "control_spells.csv", "population.csv",
-          "sources.csv", "periods.csv")}
-    out: list[Problem] = []
-    today = pd.Timestamp.today().normalize()
-    ev, cl, sp, po, so, pe = d.events, d.claims, d.spells, d.population, d.sources, d.periods
+FIX_ESTIMATES = "run `make estimates` (python -m analysis fill-estimates, then validate)"
+PRECISIONS_MAX_DAY_SPAN = 14  # days an event at 'day' precision may last
 
-    # unique ids, with the row of the repeat
-    for frame, file, col in ((ev, f["events.csv"], "event_id"),
-                             (cl, f["casualty_claims.csv"], "claim_id"),
-                             (sp, f["control_spells.csv"], "spell_id"),
-                             (po, f["population.csv"], "population_id"),
-                             (so, f["sources.csv"], "source_key"),
-                             (pe, f["periods.csv"], "period_id")):
+
+class _Tables:
+    """The tables of a dataset that loaded; each missing one is named with the reason."""
+
+    def __init__(self, d: Dataset):
+        self.d = d
+        self.failed: dict[str, str] = {}
+        for attr, file in (("periods", "periods.csv"), ("sources", "sources.csv"),
+                           ("events", "events.csv"), ("claims", "casualty_claims.csv"),
+                           ("spells", "control_spells.csv"),
+                           ("population", "population.csv")):
+            try:
+                getattr(d, attr)
+            except DataError:
+                self.failed[attr] = file
+
+    def missing(self, *attrs: str) -> list[str]:
+        return [self.failed[a] for a in attrs if a in self.failed]
+
+
+def _latest(d: Dataset) -> pd.Timestamp:
+    created = d.descriptor.get("created")
+    try:
+        return pd.Timestamp(str(created)[:10]) if created else pd.Timestamp.today().normalize()
+    except ValueError:
+        return pd.Timestamp.today().normalize()
+
+
+def rules(d: Dataset, bib: Path) -> list[Problem]:
+    """The rules across fields and tables. Each runs if the tables it reads loaded; a rule
+    that cannot run says so (naming the file whose errors stopped it)."""
+    t = _Tables(d)
+    out: list[Problem] = []
+    for rule, needs in RULES:
+        missing = t.missing(*needs)
+        if missing:
+            out.append(Problem(_rel(d.folder), None, None,
+                               f"rule '{rule.__doc__.strip().splitlines()[0]}' could not run "
+                               f"because {', '.join(missing)} has errors listed above",
+                               "", "fix those errors and validate again"))
+            continue
+        try:
+            out.extend(rule(d, bib))
+        except Exception as err:  # noqa: BLE001 - a rule must not hide the others
+            out.append(Problem(_rel(d.folder), None, None,
+                               f"rule '{rule.__doc__.strip().splitlines()[0]}' could not run "
+                               f"({type(err).__name__}: {err})", "",
+                               "fix the problems listed above and validate again"))
+    return out
+
+
+def _f(d: Dataset, name: str) -> str:
+    return _rel(d.folder / name)
+
+
+def _rule_unique_ids(d, bib):
+    """unique ids"""
+    out = []
+    for attr, name, col in (("events", "events.csv", "event_id"),
+                            ("claims", "casualty_claims.csv", "claim_id"),
+                            ("spells", "control_spells.csv", "spell_id"),
+                            ("population", "population.csv", "population_id"),
+                            ("sources", "sources.csv", "source_key"),
+                            ("periods", "periods.csv", "period_id")):
+        try:
+            frame = getattr(d, attr)
+        except DataError:
+            continue
         dup = frame[frame[col].duplicated(keep="first")]
         for r in dup.itertuples(index=False):
-            out.append(Problem(file, r.csv_row, col,
+            out.append(Problem(_f(d, name), r.csv_row, col,
                                f"'{getattr(r, col)}' is used by an earlier row too",
                                "a unique id"))
+    return out
 
-    # sources: one to one with references.bib; every key used exists
+
+def _rule_sources(d, bib):
+    """sources are one to one with references.bib and every key used exists"""
+    out = []
+    so, ev, sp, cl, po = d.sources, d.events, d.spells, d.claims, d.population
     keys = set(so["source_key"])
     bib_keys = _bib_keys(bib)
     for r in so.itertuples(index=False):
         if r.source_key not in bib_keys:
-            out.append(Problem(f["sources.csv"], r.csv_row, "source_key",
+            out.append(Problem(_f(d, "sources.csv"), r.csv_row, "source_key",
                                f"'{r.source_key}' has no entry in {bib.name}",
-                               f"a key of {bib.name}"))
+                               f"a key of {bib.name}",
+                               f"add an entry @...{{{r.source_key}, ...}} to {bib.name}"))
     for k in sorted(bib_keys - keys):
         out.append(Problem(_rel(bib), None, None, f"entry '{k}' is not listed in sources.csv",
-                           "every bibliography entry classified in data/sources.csv"))
-    for frame, file, col in ((ev, f["events.csv"], "source_keys"),
-                             (sp, f["control_spells.csv"], "source_keys")):
+                           "every bibliography entry classified in data/sources.csv",
+                           f"add a row for '{k}' to data/sources.csv"))
+    for frame, name in ((ev, "events.csv"), (sp, "control_spells.csv")):
         for r in frame.itertuples(index=False):
-            value = getattr(r, col)
-            for k in ("" if pd.isna(value) else value).split(";"):
-                if k and k not in keys:
-                    out.append(Problem(file, r.csv_row, col, f"unknown source key '{k}'",
-                                       "keys of data/sources.csv separated by ';'"))
-    for frame, file in ((cl, f["casualty_claims.csv"]), (po, f["population.csv"])):
+            for k in _split(r.source_keys):
+                if k not in keys:
+                    out.append(Problem(_f(d, name), r.csv_row, "source_keys",
+                                       f"unknown source key '{k}'",
+                                       "keys of data/sources.csv separated by ';'",
+                                       "correct the key, or add the source to data/sources.csv "
+                                       "and references.bib"))
+    for frame, name in ((cl, "casualty_claims.csv"), (po, "population.csv")):
         for r in frame.itertuples(index=False):
             if r.source_key not in keys:
-                out.append(Problem(file, r.csv_row, "source_key",
+                out.append(Problem(_f(d, name), r.csv_row, "source_key",
                                    f"unknown source key '{r.source_key}'",
-                                   "a key of data/sources.csv"))
+                                   "a key of data/sources.csv",
+                                   "correct the key, or add the source to data/sources.csv "
+                                   "and references.bib"))
+    return out
 
-    # events: dates, period, precision, counts
+
+def _split(value) -> list[str]:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return []
+    return [k for k in str(value).split(";") if k]
+
+
+def _rule_dates(d, bib):
+    """every date lies between 1980 and the data package's created date"""
+    out = []
+    latest = _latest(d)
+    for attr, name, cols in (("events", "events.csv", ("start_date", "end_date")),
+                             ("claims", "casualty_claims.csv", ("claim_date",)),
+                             ("spells", "control_spells.csv", ("start_date", "end_date")),
+                             ("population", "population.csv", ("date",)),
+                             ("periods", "periods.csv", ("start_date", "end_date"))):
+        try:
+            frame = getattr(d, attr)
+        except DataError:
+            continue
+        for r in frame.itertuples(index=False):
+            for col in cols:
+                when = getattr(r, col)
+                if pd.notna(when) and (when < EARLIEST or when > latest):
+                    out.append(Problem(_f(d, name), r.csv_row, col,
+                                       f"{when:%Y-%m-%d} is outside the book's time span",
+                                       f"a date from {EARLIEST:%Y-%m-%d} to the data "
+                                       f"package's created date ({latest:%Y-%m-%d})",
+                                       "correct the date, or raise 'created' in "
+                                       "data/datapackage.json when adding newer data"))
+    return out
+
+
+def _rule_events(d, bib):
+    """events' dates agree with their precision and period; counts are ordered"""
+    out = []
+    ev, pe = d.events, d.periods
+    f = _f(d, "events.csv")
     periods = pe.set_index("period_id")
     for r in ev.itertuples(index=False):
         if r.end_date < r.start_date:
-            out.append(Problem(f["events.csv"], r.csv_row, "end_date",
+            out.append(Problem(f, r.csv_row, "end_date",
                                f"ends {r.end_date:%Y-%m-%d} before it starts "
                                f"{r.start_date:%Y-%m-%d}", "end_date ≥ start_date"))
-        for col in ("start_date", "end_date"):
-            when = getattr(r, col)
-            if when < EARLIEST or when > today:
-                out.append(Problem(f["events.csv"], r.csv_row, col,
-                                   f"{when:%Y-%m-%d} is outside the book's time span",
-                                   f"a date from 1986-01-01 to today ({today:%Y-%m-%d})"))
-        if str(r.date_precision) == "month" and r.start_date.day != 1:
-            out.append(Problem(f["events.csv"], r.csv_row, "start_date",
-                               "a month-precision date does not start on day 1",
-                               "the first day of the month"))
-        if str(r.date_precision) == "year" and (r.start_date.month, r.start_date.day) != (1, 1):
-            out.append(Problem(f["events.csv"], r.csv_row, "start_date",
-                               "a year-precision date does not start on 1 January",
-                               "YYYY-01-01"))
+        else:
+            out.extend(_span_problems(f, r.csv_row, "date_precision", r.start_date,
+                                      r.end_date, str(r.date_precision)))
         if r.period_id in periods.index:
             p = periods.loc[r.period_id]
             if not (p["start_date"] <= r.start_date <= p["end_date"]):
-                out.append(Problem(f["events.csv"], r.csv_row, "period_id",
+                out.append(Problem(f, r.csv_row, "period_id",
                                    f"starts {r.start_date:%Y-%m-%d}, outside period "
                                    f"{r.period_id} ({p['start_date']:%Y-%m-%d} to "
                                    f"{p['end_date']:%Y-%m-%d})",
                                    "the period whose range holds start_date"))
         for m in ("killed", "wounded"):
             lo, be, hi = (getattr(r, f"{m}_{x}") for x in ("low", "best", "high"))
-            present = [pd.notna(v) for v in (lo, be, hi)]
-            if any(present) and not all(present):
-                out.append(Problem(f["events.csv"], r.csv_row, f"{m}_best",
+            if pd.notna(lo) != pd.notna(hi) or (pd.notna(be) and pd.isna(lo)):
+                out.append(Problem(f, r.csv_row, f"{m}_best",
                                    f"{m} low / best / high are only partly filled",
-                                   "all three or none"))
-            elif all(present) and not (lo <= be <= hi):
-                out.append(Problem(f["events.csv"], r.csv_row, f"{m}_low",
+                                   "low and high together, best with them or (when every "
+                                   "figure is flagged or second-hand) empty", FIX_ESTIMATES))
+            elif pd.notna(be) and not (lo <= be <= hi):
+                out.append(Problem(f, r.csv_row, f"{m}_low",
                                    f"{m} low {lo}, best {be}, high {hi} are out of order",
-                                   "low ≤ best ≤ high"))
+                                   "low ≤ best ≤ high", FIX_ESTIMATES))
+            elif pd.notna(lo) and lo > hi:
+                out.append(Problem(f, r.csv_row, f"{m}_low",
+                                   f"{m} low {lo} is above high {hi}", "low ≤ high",
+                                   FIX_ESTIMATES))
+    return out
 
-    # claims: qualifier and min/max agree; the event exists
-    event_ids = set(ev["event_id"])
+
+def _span_problems(file, row, field, start, end, precision) -> list[Problem]:
+    """A date span that contradicts its precision code."""
+    days = (end - start).days
+    last_of_month = (start + pd.offsets.MonthEnd(0))
+    want = ""
+    if precision == "month":
+        field = "start_date" if start.day != 1 else "end_date"
+    elif precision == "year":
+        field = "start_date" if (start.month, start.day) != (1, 1) else "end_date"
+    if precision == "day" and days > PRECISIONS_MAX_DAY_SPAN:
+        want = (f"an event at 'day' precision lasting at most {PRECISIONS_MAX_DAY_SPAN} days; "
+                "use 'span' for a longer period with approximate ends, 'bracketed' for one "
+                "date between two reported dates")
+    elif precision == "bracketed" and days < 1:
+        want = "a bracketed date with end_date after start_date (else 'day')"
+    elif precision == "month" and (start.day != 1 or end != last_of_month):
+        want = (f"a month-precision date running from the 1st to the last day of one month "
+                f"({start:%Y-%m}-01 to {last_of_month:%Y-%m-%d}); use 'bracketed' or 'span' "
+                "for several months")
+    elif precision == "year" and ((start.month, start.day) != (1, 1)
+                                  or (end.year, end.month, end.day) != (start.year, 12, 31)):
+        want = (f"a year-precision date running from {start.year}-01-01 to {start.year}-12-31; "
+                "use 'bracketed' or 'span' for several years")
+    elif precision == "span" and days <= PRECISIONS_MAX_DAY_SPAN:
+        want = (f"a span longer than {PRECISIONS_MAX_DAY_SPAN} days (else 'day' or "
+                "'bracketed')")
+    if not want:
+        return []
+    return [Problem(file, row, field,
+                    f"'{precision}' does not fit {start:%Y-%m-%d} to {end:%Y-%m-%d}", want)]
+
+
+def _rule_claims(d, bib):
+    """claims: figures fit their qualifier, belong to an existing event named by their id, and
+    are not dated before their event"""
+    out = []
+    cl, ev = d.claims, d.events
+    f = _f(d, "casualty_claims.csv")
+    events = ev.set_index("event_id")
     for r in cl.itertuples(index=False):
-        _check_figure(out, f["casualty_claims.csv"], r)
-        if r.event_id not in event_ids:
-            out.append(Problem(f["casualty_claims.csv"], r.csv_row, "event_id",
-                               f"unknown event '{r.event_id}'", "an event_id of events.csv"))
+        _check_figure(out, f, r)
+        if r.event_id not in events.index:
+            out.append(Problem(f, r.csv_row, "event_id",
+                               f"unknown event '{r.event_id}'", "an event_id of events.csv",
+                               "correct the event_id, or add the event to data/events.csv"))
+            continue
+        owner = str(r.claim_id).split("--", 1)[0]
+        if owner != r.event_id:
+            out.append(Problem(
+                f, r.csv_row, "event_id",
+                f"claim '{r.claim_id}' is named for event '{owner}' but its event_id is "
+                f"'{r.event_id}' (a claim moved to another event?)",
+                "a claim_id that starts with its event_id followed by '--'",
+                f"if the figure belongs to '{r.event_id}', rename the claim to "
+                f"'{r.event_id}--{str(r.claim_id).split('--', 1)[-1]}' (and any glue key "
+                "using it); otherwise set event_id back; then run `make estimates`"))
+        start = events.loc[r.event_id, "start_date"]
+        if isinstance(start, pd.Series):
+            start = start.iloc[0]
+        if pd.notna(r.claim_date) and r.claim_date < start:
+            out.append(Problem(f, r.csv_row, "claim_date",
+                               f"{r.claim_date:%Y-%m-%d} is before its event "
+                               f"'{r.event_id}' starts ({start:%Y-%m-%d})",
+                               "a claim dated on or after its event's start_date"))
+    return out
+
+
+def _rule_population(d, bib):
+    """population counts fit their qualifier; conflicting counts in one month carry a note"""
+    out = []
+    po = d.population
+    f = _f(d, "population.csv")
     for r in po.itertuples(index=False):
-        _check_figure(out, f["population.csv"], r)
+        _check_figure(out, f, r)
+    res = po[po["group"].astype("string") == "residents"].copy()
+    res["month_"] = res["date"].dt.strftime("%Y-%m")
+    res["v_"] = res["value_min"].fillna(res["value_max"])
+    for _, grp in res.groupby(["place", "month_"], observed=True):
+        if grp["v_"].nunique() > 1:
+            for r in grp.itertuples(index=False):
+                if pd.isna(r.note) or not str(r.note).strip():
+                    out.append(Problem(f, r.csv_row, "note",
+                                       f"counts of {r.place} in {r.month_} disagree "
+                                       f"({', '.join(sorted(set(str(int(v)) for v in grp['v_'])))})"
+                                       " but this row has no note",
+                                       "a note saying how this count relates to the others"))
+    return out
 
-    # events' counts equal what the written rule derives from the claims
-    if not out:
-        expected = expected_event_counts(cl, so)
-        for r in ev.itertuples(index=False):
-            for col in COUNT_COLUMNS_RULE:
-                want = expected.at[r.event_id, col] if r.event_id in expected.index else pd.NA
-                have = getattr(r, col)
-                if pd.isna(want) and pd.isna(have):
-                    continue
-                if pd.isna(want) or pd.isna(have) or int(want) != int(have):
-                    w = "empty (no claim gives this figure)" if pd.isna(want) else str(int(want))
-                    h = "empty" if pd.isna(have) else str(int(have))
-                    out.append(Problem(f["events.csv"], r.csv_row, col,
-                                       f"holds {h}, but the claims give {w} by the rule "
-                                       "in analysis/derive.py", w))
 
-    # control spells: contiguous, non-overlapping, from 1986, only the last open
-    sp_sorted = sp.sort_values("start_date", kind="stable")
-    rows = list(sp_sorted.itertuples(index=False))
+def _rule_estimates(d, bib):
+    """events' counts and grade equal what the written rules derive"""
+    out = []
+    ev, cl, so = d.events, d.claims, d.sources
+    f = _f(d, "events.csv")
+    known = set(ev["event_id"])
+    cl = cl[cl["event_id"].isin(known) & cl["source_key"].isin(set(so["source_key"]))]
+    expected = expected_event_counts(cl, so)
+    graded = grades(ev, cl, so)
+    for r in ev.itertuples(index=False):
+        for col in COUNT_COLUMNS_RULE:
+            want = expected.at[r.event_id, col] if r.event_id in expected.index else pd.NA
+            have = getattr(r, col)
+            if pd.isna(want) and pd.isna(have):
+                continue
+            if pd.isna(want) or pd.isna(have) or int(want) != int(have):
+                w = "empty (no eligible claim gives this figure)" if pd.isna(want) \
+                    else str(int(want))
+                h = "empty" if pd.isna(have) else str(int(have))
+                out.append(Problem(f, r.csv_row, col,
+                                   f"holds {h}, but the claims give {w} by the rule "
+                                   "in analysis/derive.py", w, FIX_ESTIMATES))
+        want = graded.get(r.event_id)
+        have = "" if pd.isna(r.grade) else str(r.grade)
+        if want is not None and have != want:
+            out.append(Problem(f, r.csv_row, "grade",
+                               f"holds '{have or 'empty'}', but its sources and claims give "
+                               f"'{want}' by GRADE_RULE in analysis/derive.py", f"'{want}'",
+                               FIX_ESTIMATES))
+    return out
+
+
+def _rule_periods(d, bib):
+    """periods declare exactly the periods they overlap"""
+    out = []
+    pe = d.periods
+    f = _f(d, "periods.csv")
+    for r in pe.itertuples(index=False):
+        actual = sorted(o.period_id for o in pe.itertuples(index=False)
+                        if o.period_id != r.period_id and o.start_date <= r.end_date
+                        and r.start_date <= o.end_date)
+        declared = sorted(_split(r.overlaps))
+        if actual != declared:
+            out.append(Problem(f, r.csv_row, "overlaps",
+                               f"declares '{';'.join(declared) or 'none'}', but its dates "
+                               f"overlap '{';'.join(actual) or 'none'}'",
+                               ";".join(actual) or "empty"))
+    return out
+
+
+BEGAN_HOW_TYPES = {"founding": {"founding"}, "raid": {"raid"}, "relocation": {"relocation"},
+                   "agreement": {"control_change"}, "handover": {"control_change"},
+                   "capture": {"control_change"}}
+
+
+def _rule_spells(d, bib):
+    """control spells are contiguous from 1986 and each begins with a matching event; every
+    control_change event begins a spell"""
+    out = []
+    sp, ev = d.spells, d.events
+    f, fe = _f(d, "control_spells.csv"), _f(d, "events.csv")
+    event_ids = set(ev["event_id"])
+    types = dict(zip(ev["event_id"], ev["event_type"].astype("string")))
+    rows = list(sp.sort_values("start_date", kind="stable").itertuples(index=False))
     if rows and rows[0].start_date.year != 1986:
-        out.append(Problem(f["control_spells.csv"], rows[0].csv_row, "start_date",
+        out.append(Problem(f, rows[0].csv_row, "start_date",
                            f"the first spell starts {rows[0].start_date:%Y-%m-%d}",
                            "a first spell starting in 1986"))
     for prev, nxt in zip(rows, rows[1:]):
         if pd.isna(prev.end_date):
-            out.append(Problem(f["control_spells.csv"], prev.csv_row, "end_date",
+            out.append(Problem(f, prev.csv_row, "end_date",
                                "an open-ended spell is followed by another spell",
                                "only the last spell without end_date"))
         elif nxt.start_date < prev.end_date:
-            out.append(Problem(f["control_spells.csv"], nxt.csv_row, "start_date",
+            out.append(Problem(f, nxt.csv_row, "start_date",
                                f"starts {nxt.start_date:%Y-%m-%d}, overlapping spell "
                                f"'{prev.spell_id}' which ends {prev.end_date:%Y-%m-%d}",
                                f"start_date = {prev.end_date:%Y-%m-%d}"))
         elif nxt.start_date > prev.end_date:
-            out.append(Problem(f["control_spells.csv"], nxt.csv_row, "start_date",
+            out.append(Problem(f, nxt.csv_row, "start_date",
                                f"starts {nxt.start_date:%Y-%m-%d}, leaving a gap after spell "
                                f"'{prev.spell_id}' which ends {prev.end_date:%Y-%m-%d}",
                                f"start_date = {prev.end_date:%Y-%m-%d} (or an 'unknown' "
                                "spell for the gap)"))
+    began = {}
     for r in rows:
         if pd.notna(r.end_date) and r.end_date <= r.start_date:
-            out.append(Problem(f["control_spells.csv"], r.csv_row, "end_date",
+            out.append(Problem(f, r.csv_row, "end_date",
                                "the spell ends on or before its start", "end_date > start_date"))
-        if pd.notna(r.began_event_id) and r.began_event_id not in event_ids:
-            out.append(Problem(f["control_spells.csv"], r.csv_row, "began_event_id",
-                               f"unknown event '{r.began_event_id}'", "an event_id of events.csv"))
+        if pd.notna(r.began_event_id):
+            began[r.began_event_id] = r
+            if r.began_event_id not in event_ids:
+                out.append(Problem(f, r.csv_row, "began_event_id",
+                                   f"unknown event '{r.began_event_id}'",
+                                   "an event_id of events.csv"))
+            else:
+                allowed = BEGAN_HOW_TYPES.get(str(r.began_how))
+                kind = str(types[r.began_event_id])
+                if allowed and kind not in allowed:
+                    out.append(Problem(f, r.csv_row, "began_event_id",
+                                       f"began by '{r.began_how}', but event "
+                                       f"'{r.began_event_id}' is of type '{kind}'",
+                                       "an event of type " + " or ".join(sorted(allowed))))
         if pd.isna(r.began_event_id) and str(r.controller) != "unknown":
-            out.append(Problem(f["control_spells.csv"], r.csv_row, "began_event_id",
+            out.append(Problem(f, r.csv_row, "began_event_id",
                                "missing", "the event that began the spell"))
     if rows and pd.notna(rows[-1].end_date):
-        out.append(Problem(f["control_spells.csv"], rows[-1].csv_row, "end_date",
+        out.append(Problem(f, rows[-1].csv_row, "end_date",
                            "the last spell ends; nobody controls the camp after it",
                            "an empty end_date (ongoing) or a further spell"))
-
-    # every event at Camp Ashraf lies inside one control spell
-    for r in ev[ev["place"].astype("string") == "ashraf"].itertuples(index=False):
+    for r in ev.itertuples(index=False):
+        if str(r.event_type) == "control_change" and r.event_id not in began:
+            out.append(Problem(fe, r.csv_row, "event_type",
+                               "'control_change' but no spell of control_spells.csv begins "
+                               "with this event",
+                               "'control_change' only for an event that begins a control "
+                               "spell ('deployment' or 'report' for forces seen at a site)"))
+    # every event at Camp Ashraf lies inside one control spell (a span may cross spells)
+    at_ashraf = ev[(ev["place"].astype("string") == "ashraf")
+                   & (ev["date_precision"].astype("string") != "span")]
+    for r in at_ashraf.itertuples(index=False):
         inside = [s for s in rows if s.start_date <= r.start_date and
                   (pd.isna(s.end_date) or r.end_date <= s.end_date)]
         if not inside:
-            out.append(Problem(f["events.csv"], r.csv_row, "start_date",
+            out.append(Problem(fe, r.csv_row, "start_date",
                                f"{r.start_date:%Y-%m-%d} to {r.end_date:%Y-%m-%d} is not "
                                "inside one control spell", "dates within one spell of "
                                "control_spells.csv"))
     return out
+
+
+RULES = [  # (rule, the tables it reads)
+    (_rule_unique_ids, ()),
+    (_rule_dates, ()),
+    (_rule_sources, ("sources", "events", "spells", "claims", "population")),
+    (_rule_events, ("events", "periods")),
+    (_rule_claims, ("claims", "events")),
+    (_rule_population, ("population",)),
+    (_rule_periods, ("periods",)),
+    (_rule_spells, ("spells", "events")),
+    (_rule_estimates, ("events", "claims", "sources")),
+]
 
 
 def _check_figure(out, file, r) -> None:
@@ -269,7 +524,9 @@ def _s(v) -> str:
 
 
 def validate(folder: Path | str | None = None, bib: Path | str | None = None) -> list[Problem]:
-    """Every problem in the data package; an empty list means it is valid."""
+    """Every problem in the data package, all in one pass: each file's structure and values,
+    frictionless (constraints, keys), then every rule across fields and tables whose tables
+    loaded (a rule that cannot run says why). An empty list means the data is valid."""
     folder = data_dir(folder)
     bib = Path(bib) if bib else (folder.parent / "references.bib")
     try:
@@ -277,19 +534,27 @@ def validate(folder: Path | str | None = None, bib: Path | str | None = None) ->
     except DataError as err:
         return err.problems
     problems = _structure(folder, descriptor)
-    if problems:
-        return problems
-    problems = _frictionless(folder)
-    try:
-        d = Dataset(folder).load_all()
-    except DataError as err:
-        problems.extend(p for p in err.problems if p not in problems)
-        return problems
-    if problems:
-        return problems
+    broken_files = {p.file for p in problems}
+    d = Dataset(folder)
+    for attr in ("periods", "sources", "events", "claims", "spells", "population"):
+        try:
+            getattr(d, attr)
+        except DataError as err:
+            problems.extend(p for p in err.problems if p not in problems)
     if not bib.exists():
-        return [Problem(_rel(bib), None, None, "file not found", "the book's BibTeX file")]
-    return rules(d, bib)
+        problems.append(Problem(_rel(bib), None, None, "file not found",
+                                "the book's BibTeX file"))
+    else:
+        problems.extend(rules(d, bib))
+    # frictionless last: keep only what the checks above did not already say of that cell
+    # (one message per mistake), and nothing about a file whose structure is broken
+    seen = {(p.file, p.row, p.field) for p in problems}
+    for p in _frictionless(folder):
+        if p.file in broken_files or (p.file, p.row, p.field) in seen:
+            continue
+        seen.add((p.file, p.row, p.field))
+        problems.append(p)
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,7 +69,7 @@ def test_coverage_by_period_place_and_kind(d):
     assert len(convoys) >= 9, "each relocation convoy is an event"
     kinds = set(ev["event_type"].astype(str))
     for kind in ("founding", "air_raid", "missile_attack", "bombing", "raid", "rocket_attack",
-                 "siege_measure", "control_change", "relocation", "legal", "diplomatic"):
+                 "restriction", "control_change", "relocation", "legal", "diplomatic"):
         assert kind in kinds, f"no {kind} event"
 
 
