@@ -20,10 +20,22 @@ import pandas as pd
 
 from . import derive, style
 from .load import Dataset, load
-from .text import cite, fmt_count, fmt_span, md_escape
+from .text import cite, fmt_count, fmt_date, fmt_span, md_escape
 
 DOC = "register"  # the register's page: chapters/register.md
-PRECISION = {"day": "to the day", "month": "to the month", "year": "to the year"}
+PRECISION = {"day": "known to the day", "month": "known to the month",
+             "year": "known to the year",
+             "bracketed": "happened once, at a time between the two dates",
+             "span": "lasted over this period, whose ends are approximate"}
+GRADE = {
+    "confirmed": "a UN body, an NGO or a court speaks to the event, or the sources establish "
+                 "who carried it out",
+    "corroborated": "two or more independent witnesses report it",
+    "single_source": "one independent witness reports it",
+    "partisan_only": "no independent witness; only partisan, flagged, unassessed or other "
+                     "sources",
+    "contested": "the sources dispute who was responsible",
+}
 STATUS = {
     "confirmed": "confirmed: the actor acknowledged it, or independent sources agree",
     "claimed": "claimed: a group said it did it",
@@ -41,7 +53,7 @@ SPEAKER = {
 QUALIFIER = {"exact": "exactly", "about": "about", "at_least": "at least", "up_to": "up to"}
 GROUP = {"residents": "residents", "security_forces": "security forces",
          "combined": "residents and security forces together", "other": "others"}
-MEASURES = ("killed", "wounded", "detained", "missing", "relocated")
+MEASURES = derive.MEASURES
 _URL = re.compile(r"^https?://[^\s<>()\[\]{}`\\|^\"']+$")
 
 
@@ -80,6 +92,13 @@ def _url_md(url: str) -> str:
     return md_escape(url)
 
 
+def _date(e) -> str:
+    if str(e.date_precision) == "bracketed" and pd.notna(e.end_date):
+        return f"between {fmt_date(e.start_date)} and {fmt_date(e.end_date)}"
+    precision = "day" if str(e.date_precision) == "span" else e.date_precision
+    return fmt_span(e.start_date, e.end_date, precision)
+
+
 def _value(vmin, vmax) -> str:
     if pd.notna(vmin) and pd.notna(vmax) and vmin != vmax:
         return f"{fmt_count(vmin)}–{fmt_count(vmax)}"
@@ -116,7 +135,7 @@ class Register:
         return "\n".join(self.entry(e) for e in self.events(period_id).itertuples(index=False))
 
     def entry(self, e) -> str:
-        date = fmt_span(e.start_date, e.end_date, e.date_precision)
+        date = _date(e)
         prec = PRECISION.get(str(e.date_precision), str(e.date_precision).replace("_", " "))
         place = style.PLACES.get(str(e.place), str(e.place))
         detail = e.place_detail.strip() if isinstance(e.place_detail, str) else ""
@@ -127,11 +146,15 @@ class Register:
         from .chapter import TYPE_LABELS
 
         kind = TYPE_LABELS.get(str(e.event_type), str(e.event_type).replace("_", " "))
-        facts = [f"**Date:** {md_escape(date)} (known {md_escape(prec)})",
+        facts = [f"**Date:** {md_escape(date)} ({md_escape(prec)})",
                  f"**Place:** {md_escape(place)}", f"**Kind of event:** {md_escape(kind)}"]
         grade = getattr(e, "grade", None)
         if grade is not None and pd.notna(grade) and str(grade):
-            facts.append(f"**Grade:** {md_escape(str(grade).replace('_', ' '))}")
+            label = getattr(derive, "GRADE_LABELS", {}).get(str(grade),
+                                                                str(grade).replace("_", " "))
+            meaning = GRADE.get(str(grade))
+            facts.append(f"**Grade:** {md_escape(label)}"
+                         + (f" ({md_escape(meaning)})" if meaning else ""))
         perp = e.perpetrator if isinstance(e.perpetrator, str) and e.perpetrator else ""
         status = _label(STATUS, e.perpetrator_status)
         if perp:
