@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import ROOT
 from .chapter import Overview
+from .figdata import show_html
 from .text import md_escape
 
 ALT = ("A timeline from 1986 to 2025 of who controlled Camp Ashraf: the MEK's base under the "
@@ -26,16 +27,6 @@ CAPTION = ("Who controlled Camp Ashraf from 1986 to today, and the attacks on th
            "explains the chart and its sources.")
 
 
-class _HTML:
-    """A display object with HTML only: shown on the site, left out of the PDF."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def _repr_html_(self) -> str:
-        return self.text
-
-
 def svg_data_uri(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
@@ -44,15 +35,20 @@ def svg_data_uri(fig) -> str:
 
 def chart(book: Overview | None = None):
     """The 1986–2025 chart of control with the attacks, as HTML (an image with alt text and a
-    caption linking to the chapter on control)."""
+    caption linking to the chapter on control), displayed for the site only; outside a
+    notebook the HTML is returned."""
+    from IPython import get_ipython
+
     book = book or Overview(glue=False)
     uri = svg_data_uri(book.control_figure())
-    return _HTML(
+    text = (
         '<div class="front-chart">'
         f'<img src="{uri}" alt="{html.escape(ALT)}" style="width:100%;height:auto" '
         'width="630" height="330">'
         f'<p class="front-caption">{html.escape(CAPTION)} '
         '<a href="overview-control.html">Control of the camp, 1986–2025</a>.</p></div>')
+    show_html(text)
+    return text if get_ipython() is None else None
 
 
 def _years(p) -> str:

@@ -297,6 +297,13 @@ def map_data(pl: pd.DataFrame | None = None) -> pd.DataFrame:
     return pl[["place", "name", "lat", "lon", "precision", "source"]].reset_index(drop=True)
 
 
+def figure_data() -> None:
+    """Under the map: the places it draws as a CSV download and a collapsed table."""
+    from .figdata import Block
+
+    Block(map_data(), "intro-map", "the places and the sources of their coordinates").show()
+
+
 def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[0] == "extract":
         n = extract(Path(argv[1]), Path(argv[2]))
