@@ -2,6 +2,7 @@
 #   make book      set up (venv, pinned packages, TeX), validate data, build HTML + PDF
 #   make test      the same set-up and build, then the whole test suite
 #   make validate  check data/ only (python -m analysis validate data)
+#   make estimates fill each event's counts and grade from its claims, then validate
 #   make bench     measure build, re-run and page weights into BENCHMARKS.md
 # The venv and system packages are installed only when missing; a second run reuses them.
 
@@ -11,7 +12,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test validate bench setup setup-test clean lock codebook
+.PHONY: book test validate estimates bench setup setup-test clean lock codebook
 
 # --- environment --------------------------------------------------------------
 $(STAMP): requirements.txt
@@ -32,6 +33,10 @@ setup-test: $(STAMP)
 
 # --- the book -----------------------------------------------------------------
 validate: $(STAMP)
+	@$(PY) -m analysis validate data
+
+estimates: $(STAMP)
+	@$(PY) -m analysis fill-estimates data
 	@$(PY) -m analysis validate data
 
 book: setup

@@ -95,6 +95,8 @@ class _Base:
         by_id = mine.set_index("claim_id")
         est = derive.estimates(self.data.claims, self.data.sources)
         for e in est[est["event_id"].isin(events["event_id"])].itertuples(index=False):
+            if pd.isna(e.best_claim_id):
+                continue
             q, lab = str(by_id.loc[e.best_claim_id, "quoted"]), str(by_id.loc[e.best_claim_id, "label"])
             who = q if (lab.lower() in q.lower() or q.lower() in lab.lower()) \
                 else f"{q}, as reported by {lab}"
@@ -105,8 +107,9 @@ class _Base:
             self.glue(p.population_id, fmt_claim(p.qualifier, p.value_min, p.value_max))
 
     def events_table(self, events: pd.DataFrame, caption: str, name: str):
-        """The events as a numbered table (date, place and kind, what happened, killed and
-        wounded as best estimate with the range), then each event's sources as a list."""
+        """The events as a numbered table (date at its precision, place and kind, what
+        happened, killed and wounded as best estimate with the range, and the grade), then
+        each event's sources as a list."""
         rows = pd.DataFrame({
             "No.": [str(i) for i in range(1, len(events) + 1)],
             "Date": [fmt_span(e.start_date, e.end_date, e.date_precision)
@@ -119,13 +122,20 @@ class _Base:
                        for e in events.itertuples(index=False)],
             "Wounded": [fmt_range(e.wounded_low, e.wounded_best, e.wounded_high)
                         for e in events.itertuples(index=False)],
+            "Grade": [derive.GRADE_LABELS.get(str(g), str(g)) if pd.notna(g) else "–"
+                      for g in events["grade"]] if "grade" in events.columns
+            else ["–"] * len(events),
         })
-        table = md_table(rows, caption, name, escape={"Date", "Killed", "Wounded"},
-                         widths=[5, 19, 48, 14, 14])
+        table = md_table(rows, caption, name, escape={"Date", "Killed", "Wounded", "Grade"},
+                         widths=[5, 17, 42, 12, 12, 12])
         sources = "\n".join(f"{i}. {cite(k)}" for i, k in
                              enumerate(events["source_keys"], start=1))
         note = ("Killed and wounded: the best estimate, with the lowest and highest figures "
-                "any source gives in brackets (residents only; see the methods chapter). "
+                "any source gives in brackets (residents only; a dash before the brackets: no "
+                "source may give the best estimate). Grade: how well the event is attested, "
+                "by the rule in the methods chapter (confirmed, corroborated, single source, "
+                "partisan only, contested). Dates: 'or' and 'between' mark one date known only "
+                "between two reported dates; 'c.' a period with approximate ends. "
                 "Sources of each numbered event:")
         return _markdown(table + "\n" + note + "\n\n" + sources + "\n")
 

@@ -38,7 +38,7 @@ SOURCE_CLASS = {  # the coarse classes used in charts of "who reports what"
     "press": "Press", "encyclopedia": "Encyclopedia",
     "us_government": "Governments", "iraqi_government": "Governments",
     "iranian_government": "Governments", "other_government": "Governments",
-    "commissioned": "Commissioned or unassessed", "unassessed": "Commissioned or unassessed",
+    "commissioned": "Other", "unassessed": "Other",
     "mek_ncri": "MEK / NCRI", "iran_state_aligned": "Iranian-state-aligned", "other": "Other",
     "editors": "Other",
 }

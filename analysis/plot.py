@@ -14,6 +14,7 @@ from .derive import SOURCE_CLASS, attacks
 from .text import fmt_count, short_date
 
 KIND = {"host_granted_base": "base hosted by Iraq", "military_custody": "US custody",
+        "formal_responsibility": "formal handover",
         "security_perimeter": "perimeter", "forces_inside": "forces inside",
         "empty_site": "empty site", "occupation": "occupation", "unattested": "unattested"}
 BEGAN = {"founding": "founded", "agreement": "agreement", "handover": "handover",
@@ -92,9 +93,18 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         killed = att["killed_best"].astype("Float64").fillna(0).to_numpy(dtype=float)
         sizes = 18 + 9 * np.sqrt(killed)
         ax.vlines(att["start_date"], 0.0, 0.7, color="#666666", lw=0.6)
-        ax.scatter(att["start_date"], np.zeros(len(att)), s=sizes, marker="o",
-                   facecolor=style.OKABE_ITO["vermillion"], edgecolor="black", lw=0.5,
-                   zorder=3)
+        # a date known only between two dates: a bar from the first to the last possible day
+        wide = att[att["end_date"] > att["start_date"]]
+        if len(wide):
+            ax.hlines(np.zeros(len(wide)), wide["start_date"], wide["end_date"],
+                      color="#444444", lw=2.2, zorder=2)
+        partisan = _partisan_only(att)
+        for mask, face in ((~partisan, style.OKABE_ITO["vermillion"]), (partisan, "white")):
+            if mask.any():
+                ax.scatter(att["start_date"][mask], np.zeros(int(mask.sum())), s=sizes[mask],
+                           marker="o", facecolor=face, edgecolor=style.OKABE_ITO["vermillion"]
+                           if face == "white" else "black", lw=0.9 if face == "white" else 0.5,
+                           zorder=3)
     ax.set_ylim(-0.45, 2.45)
     ax.set_yticks([0, 1], ["attacks", "control"])
     ax.tick_params(axis="y", length=0)
@@ -109,8 +119,23 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                                   markerfacecolor=style.OKABE_ITO["vermillion"],
                                   markeredgecolor="black",
                                   label=f"attack, {n} killed" if n > 1 else "attack, 0–1 killed"))
+        if _partisan_only(att).any():
+            handles.append(Line2D([], [], marker="o", ls="", markersize=np.sqrt(27),
+                                  markerfacecolor="white",
+                                  markeredgecolor=style.OKABE_ITO["vermillion"],
+                                  label="hollow: partisan sources only"))
+        if (att["end_date"] > att["start_date"]).any():
+            handles.append(Line2D([], [], color="#444444", lw=2.2,
+                                  label="bar: date between two reported dates"))
     fig.legend(handles=handles, loc="outside lower center", ncols=3)
     return fig
+
+
+def _partisan_only(events: pd.DataFrame) -> np.ndarray:
+    """Events graded 'partisan_only' (drawn hollow): no independent witness reports them."""
+    if "grade" not in events.columns:
+        return np.zeros(len(events), dtype=bool)
+    return (events["grade"].astype("string") == "partisan_only").fillna(False).to_numpy(bool)
 
 
 def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
@@ -119,20 +144,21 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
     (grey bar), the best estimate (black tick) and every source's claim as a marker whose
     shape and colour say what kind of source gave it (open markers: "at least" / "up to")."""
     att = attacks(events).sort_values("start_date", ascending=False, kind="stable")
-    no_figure = att[[f"{m}_best" for m in measures]].isna().all(axis=None) if len(att) else True
+    no_figure = att[[f"{m}_low" for m in measures]].isna().all(axis=None) if len(att) else True
     if att.empty or no_figure:
         message = ("No attack on the camp or its residents is recorded in this period."
                    if att.empty else "No source gives a figure of people killed or wounded "
                    "for the attacks of this period:\n" + "\n".join(
-                       f"{short_date(e.start_date, e.date_precision)}: {e.title}"
+                       f"{short_date(e.start_date, e.date_precision, e.end_date)}: {e.title}"
                        for e in att.itertuples(index=False)))
         fig, (ax,) = _new(0.9 + 0.25 * message.count("\n"))
         ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes,
                 fontsize=9.5, linespacing=1.5)
         ax.set_axis_off()
         return fig
-    labels = [_wrap(f"{short_date(e.start_date, e.date_precision)}: {e.title}", 44)
-              for e in att.itertuples(index=False)]
+    labels = [_wrap(f"{short_date(e.start_date, e.date_precision, e.end_date)}: {e.title}"
+                    + (" [partisan only]" if p else ""), 44)
+              for e, p in zip(att.itertuples(index=False), _partisan_only(att))]
     height = 1.4 + 0.42 * max(len(att), 1)
     fig, axes = _new(height, ncols=len(measures), sharey=True)
     ypos = np.arange(len(att))
@@ -141,12 +167,13 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
         low, best, high = (f"{measure}_low", f"{measure}_best", f"{measure}_high")
         for y, e in zip(ypos, att.itertuples(index=False)):
             lo, be, hi = getattr(e, low), getattr(e, best), getattr(e, high)
-            if pd.isna(be):
+            if pd.isna(lo):
                 ax.text(0.02, y, "no figure given", va="center", ha="left", fontsize=7,
                         color="#777777", transform=ax.get_yaxis_transform())
                 continue
             ax.plot([lo, hi], [y, y], color="#BBBBBB", lw=5, solid_capstyle="butt", zorder=1)
-            ax.plot([be, be], [y - 0.32, y + 0.32], color="black", lw=1.6, zorder=2)
+            if pd.notna(be):  # no tick where no source may give the best estimate
+                ax.plot([be, be], [y - 0.32, y + 0.32], color="black", lw=1.6, zorder=2)
             mine = claims[(claims["event_id"] == e.event_id) & (claims["measure"] == measure)
                           & (claims["group"].astype("string") == "residents")]
             mine = mine.sort_values(["point", "claim_id"], kind="stable")

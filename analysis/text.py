@@ -34,8 +34,13 @@ def fmt_claim(qualifier, vmin, vmax) -> str:
 
 
 def fmt_range(low, best, high) -> str:
+    """'34 (0–36)'; '2' where every source agrees; '– (12)' or '– (1–3)' where sources give
+    figures but none may give the best estimate (flagged or second-hand); '–' for none."""
     if pd.isna(best):
-        return "–"
+        if low is None or pd.isna(low):
+            return "–"
+        inner = fmt_count(low) if low == high else f"{fmt_count(low)}–{fmt_count(high)}"
+        return f"– ({inner})"
     if low == high:
         return fmt_count(best)
     return f"{fmt_count(best)} ({fmt_count(low)}–{fmt_count(high)})"
@@ -54,17 +59,55 @@ def fmt_date(ts, precision="day", short: bool = False) -> str:
     return f"{ts.day} {month} {ts.year}"
 
 
-def fmt_span(start, end, precision="day") -> str:
-    """A date or a span of dates at the given precision: '28–29 July 2009', 'July 2009'."""
-    a, b = fmt_date(start, precision), fmt_date(end, precision)
-    if pd.isna(end) or a == b:
+def _month_bounds(start, end) -> bool:
+    return start.day == 1 and end == end + pd.offsets.MonthEnd(0)
+
+
+def fmt_span(start, end, precision="day", short: bool = False) -> str:
+    """A date or a span of dates as precise as its precision code says, and no more:
+    '28–29 July 2009' (day), 'July 2009' (month), '2009' (year), '5 or 6 April 1992' and
+    'between 15 and 22 April 2003' (bracketed: one date between two reported dates),
+    'c. April 2003 – January 2009' (span: a period with approximate ends)."""
+    precision = str(precision)
+    if start is None or pd.isna(start):
+        return ""
+    if pd.isna(end):
+        end = start
+    if precision == "bracketed" and end > start:
+        if _month_bounds(start, end):
+            a, b = fmt_date(start, "month", short), fmt_date(end, "month", short)
+            if start.year == end.year:
+                a = MONTHS[start.month - 1][:3] if short else MONTHS[start.month - 1]
+            months = (end.year - start.year) * 12 + end.month - start.month
+            return f"{a} or {b}" if months == 1 else f"between {a} and {b}"
+        b = fmt_date(end, "day", short)
+        if start.year == end.year and start.month == end.month:
+            a = str(start.day)
+        elif start.year == end.year:
+            a = fmt_date(start, "day", short).rsplit(" ", 1)[0]
+        else:
+            a = fmt_date(start, "day", short)
+        return f"{a} or {b}" if (end - start).days == 1 else f"between {a} and {b}"
+    if precision == "span":
+        def end_text(ts, first: bool) -> str:
+            if (ts.month, ts.day) == ((1, 1) if first else (12, 31)):
+                return str(ts.year)
+            if ts.day == 1 if first else ts == ts + pd.offsets.MonthEnd(0):
+                return fmt_date(ts, "month", short)
+            return fmt_date(ts, "day", short)
+        return f"c. {end_text(start, True)} – {end_text(end, False)}"
+    a, b = fmt_date(start, precision, short), fmt_date(end, precision, short)
+    if a == b:
         return a
-    if str(precision) == "day" and start.year == end.year and start.month == end.month:
+    if precision == "day" and start.year == end.year and start.month == end.month:
         return f"{start.day}–{b}"
     return f"{a} – {b}"
 
 
-def short_date(ts, precision="day") -> str:
+def short_date(ts, precision="day", end=None) -> str:
+    """A short date ('5 Apr 1992'); with an end, a short span at its precision."""
+    if end is not None:
+        return fmt_span(ts, end, precision, short=True)
     return fmt_date(ts, precision, short=True)
 
 

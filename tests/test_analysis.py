@@ -121,3 +121,98 @@ def test_md_table_is_numbered_and_escaped():
     out = text.md_table(df, "Cap", "tbl-x", escape={"Event"})
     assert out.startswith(":::{table} Cap\n:name: tbl-x")
     assert "\\<b\\>x\\<\\/b\\> \\| y" in out and "{cite:p}`k`" in out
+
+
+# --- the corrected rule: flagged and second-hand figures, witnesses, grades ------------------
+
+RANKED = pd.DataFrame({
+    "source_key": ["un1", "agg", "wp1", "wp2", "wp3", "press", "mek", "ap", "ngo"],
+    "speaker_type": ["un", "other", "encyclopedia", "encyclopedia", "encyclopedia", "press",
+                     "mek_ncri", "press", "ngo"],
+    "label": ["UNAMI", "aggregator", "WP", "WP mirror", "WikiSum", "AFP", "NCRI", "AP",
+              "Amnesty"],
+    "witness_group": ["un1", "agg", "wikipedia", "wikipedia", "wikipedia", "press", "mek",
+                      "ap", "ngo"],
+    "flagged": [False, True, False, False, True, False, False, False, False],
+})
+
+
+def test_a_flagged_source_never_gives_the_best_estimate():
+    c = claims(
+        ("a", "e", "wounded", 12, 12, "exact", "agg", "aggregator", "2015-10-30", "residents", ""),
+    )
+    c2 = pd.concat([c, claims(("b", "e", "wounded", 5, 5, "exact", "mek", "MEK", None,
+                                "residents", ""))], ignore_index=True)
+    only_flagged = derive.estimates(c, RANKED).iloc[0]
+    assert pd.isna(only_flagged["best"]) and (only_flagged["low"], only_flagged["high"]) == (12, 12)
+    mixed = derive.estimates(c2, RANKED).iloc[0]
+    assert mixed["best"] == 5 and mixed["best_claim_id"] == "b"  # even a partisan one first
+    assert mixed["high"] == 12
+
+
+def test_a_second_hand_figure_never_gives_the_best_estimate():
+    c = claims(
+        ("a", "e", "killed", 9, 9, "exact", "wp1", "Amnesty via WP", None, "residents", ""),
+        ("b", "e", "killed", 4, 4, "exact", "mek", "NCRI", None, "residents", ""),
+    )
+    c["speaker_type"] = ["ngo", "mek_ncri"]
+    c["second_hand"] = [True, False]
+    row = derive.estimates(c, RANKED).iloc[0]
+    assert row["best"] == 4 and row["high"] == 9
+
+
+def test_cumulative_counts_are_not_an_events_count():
+    c = claims(("a", "e", "relocated", 3000, None, "at_least", "un1", "UN", None, "residents", ""))
+    c["tally"] = ["cumulative"]
+    assert derive.expected_event_counts(c, RANKED).empty
+
+
+def test_wikipedia_copies_are_one_witness():
+    assert derive.count_witnesses("wp1;wp2;wp3", RANKED) == 1
+    assert derive.count_witnesses(["wp1", "press", "ap"], RANKED) == 3
+    c = claims(
+        ("a", "e", "wounded", 318, 318, "exact", "wp1", "WP", None, "residents", ""),
+        ("b", "e", "wounded", 318, 318, "exact", "wp2", "WP", None, "residents", ""),
+        ("c", "e", "wounded", 320, 320, "exact", "wp3", "WP", None, "residents", ""),
+    )
+    assert derive.estimates(c, RANKED).iloc[0]["n_sources"] == 1
+
+
+def _events(*rows):
+    return pd.DataFrame([dict(zip(("event_id", "source_keys", "perpetrator_status"), r))
+                         for r in rows])
+
+
+@pytest.mark.parametrize("keys,status,grade", [
+    ("wp1;wp2;wp3", None, "single_source"),      # three Wikipedia texts: one witness
+    ("wp1;press", None, "corroborated"),
+    ("press;ap", "disputed", "contested"),
+    ("mek;agg", None, "partisan_only"),          # partisan and flagged: no independent one
+    ("mek;ngo", None, "confirmed"),              # an NGO speaks to it
+    ("press", "confirmed", "confirmed"),         # the perpetrator is established
+    ("mek", "confirmed", "partisan_only"),       # ... but only partisan sources report it
+])
+def test_grade_rule(keys, status, grade):
+    ev = _events(("e", keys, status))
+    empty = claims()
+    assert derive.grades(ev, empty, RANKED)["e"] == grade
+
+
+def test_grade_confirmed_by_a_un_figure_carried_by_the_press():
+    ev = _events(("e", "press", None))
+    c = claims(("a", "e", "killed", 34, 34, "exact", "press", "OHCHR", None, "residents", ""))
+    c["speaker_type"] = ["un"]
+    assert derive.grades(ev, c, RANKED)["e"] == "confirmed"
+    c["second_hand"] = [True]
+    assert derive.grades(ev, c, RANKED)["e"] == "single_source"
+
+
+def test_dates_show_their_precision():
+    ts = pd.Timestamp
+    assert text.fmt_span(ts("1992-04-05"), ts("1992-04-06"), "bracketed") == "5 or 6 April 1992"
+    assert text.fmt_span(ts("2003-04-15"), ts("2003-04-22"), "bracketed") == \
+        "between 15 and 22 April 2003"
+    assert text.fmt_span(ts("2012-03-01"), ts("2012-04-30"), "bracketed") == "March or April 2012"
+    assert text.fmt_span(ts("2003-04-01"), ts("2009-01-31"), "span") == \
+        "c. April 2003 – January 2009"
+    assert text.fmt_range(12, pd.NA, 12) == "– (12)"

@@ -3,6 +3,7 @@ article's figures and the timeline's kinds of events."""
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -98,3 +99,97 @@ def test_package_is_described():
         assert res.get("description") and res["schema"].get("primaryKey")
         for field in res["schema"]["fields"]:
             assert len(field.get("description", "")) > 15, f"{res['name']}.{field['name']}"
+
+
+# --- the package describes exactly what the data holds ---------------------------------------
+
+CODE = re.compile(r"'([a-z][a-z0-9_]*)'")
+
+
+def _package():
+    return json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def test_every_column_is_described_and_every_described_column_exists():
+    from conftest import read_csv
+
+    for res in _package()["resources"]:
+        described = [f["name"] for f in res["schema"]["fields"]]
+        header, _ = read_csv(ROOT / "data" / res["path"])
+        assert described == header, f"{res['path']}: described {described}, file has {header}"
+
+
+def test_every_code_is_described_and_every_described_code_exists():
+    """An enum field's description names each allowed code in quotes, and every quoted
+    code-like word in it is an allowed code (or another field's name), so a code that is
+    added, renamed or dropped cannot leave the description behind."""
+    for res in _package()["resources"]:
+        fields = {f["name"] for f in res["schema"]["fields"]}
+        codes = {c for f in res["schema"]["fields"]  # a description may name a sibling's code
+                 for c in f.get("constraints", {}).get("enum", [])}
+        for f in res["schema"]["fields"]:
+            enum = f.get("constraints", {}).get("enum")
+            if not enum:
+                continue
+            named = set(CODE.findall(f["description"]))
+            missing = [c for c in enum if f"'{c}'" not in f["description"]]
+            assert not missing, f"{res['name']}.{f['name']}: codes not described: {missing}"
+            stale = named - codes - fields
+            assert not stale, f"{res['name']}.{f['name']}: describes codes that do not exist: {stale}"
+
+
+def test_package_declares_every_period_overlap_and_filled_counts():
+    pkg = _package()
+    periods = next(r for r in pkg["resources"] if r["name"] == "periods")
+    assert "p6 and p7" in periods["description"] and "p7 and p8" in periods["description"]
+    events = next(r for r in pkg["resources"] if r["name"] == "events")
+    assert "FILLED by" in events["description"] and "left empty" not in events["description"]
+    claims = next(r for r in pkg["resources"] if r["name"] == "casualty_claims")
+    assert "'group'" in claims["description"] and "note begins" not in claims["description"]
+
+
+# --- corrections pinned (issue 10, review "Figures credited to the wrong speaker") -----------
+
+def test_the_2023_police_search_is_not_an_attack_and_its_death_is_in_no_total(d):
+    from analysis import derive
+
+    ev = d.events.set_index("event_id")
+    assert ev.loc["2023-06-20-police-search", "event_type"] == "police_operation"
+    assert "2023-06-20-police-search" not in set(derive.attacks(d.events)["event_id"])
+    totals = derive.period_totals(d.events, d.periods).set_index("period_id")
+    assert pd.isna(totals.loc["p8", "killed_best"])
+    death = d.claims[d.claims["claim_id"] == "2023-06-20-police-search--police-death-1"].iloc[0]
+    assert death["measure"] == "died" and "heart attack" in death["note"]
+    assert "MEK" in death["note"]
+
+
+def test_no_best_estimate_rests_on_a_flagged_or_second_hand_figure(d):
+    from analysis import derive
+
+    est = derive.estimates(d.claims, d.sources).dropna(subset=["best_claim_id"])
+    c = derive.claims_with_sources(d.claims, d.sources).set_index("claim_id")
+    chosen = c.loc[est["best_claim_id"]]
+    assert not chosen["flagged"].any(), chosen[chosen["flagged"]].index.tolist()
+    assert not chosen["second_hand"].any(), chosen[chosen["second_hand"]].index.tolist()
+    oct15 = est.set_index(["event_id", "measure"])
+    assert ("2015-10-29-rocket-attack", "wounded") not in oct15.index  # only a flagged figure
+
+
+def test_all_wikipedia_texts_are_one_witness(d):
+    s = d.sources
+    wiki = s[s["source_key"].str.startswith(("wikipedia", "wikisum"))]
+    assert len(wiki) >= 8 and set(wiki["witness_group"]) == {"wikipedia"}
+    start = s.set_index("source_key").loc["wikipedia-camp-ashraf-2011", "note"]
+    assert "current" in start and "cut short" in start
+
+
+def test_contested_vocabulary_is_not_a_code(d):
+    kinds = set(d.events["event_type"].astype(str))
+    assert "siege_measure" not in kinds
+    rally = d.events.set_index("event_id").loc["2011-01-07-gate-attack"]
+    assert rally["event_type"] == "demonstration" and "attack" not in rally["title"].lower()
+
+
+def test_every_event_has_a_grade(d):
+    assert d.events["grade"].notna().all()
+    assert {"confirmed", "partisan_only", "contested"} <= set(d.events["grade"].astype(str))

@@ -366,3 +366,115 @@ def test_fuzz_single_cell(tmp_path_factory, file, index, col, value):
                                          "control_spells.csv", "references.bib",
                                          "population.csv", "sources.csv", "periods.csv")
                    for p in found)
+
+
+# --- one pass, one message per mistake, and the fix named ------------------------------------
+
+def test_schema_and_cross_table_errors_in_one_pass(data):
+    """A bad code in one table and a broken cross-table rule in another, in the same edit,
+    are both listed by a single run."""
+    row_c = set_cell(data, "casualty_claims.csv", 0, "qualifier", "roughly")
+    i = first(data, "events.csv", lambda r: r["event_type"] == "diplomatic")
+    row_e = set_cell(data, "events.csv", i, "event_type", "control_change")
+    assert_reported(data, "casualty_claims.csv", row_c, "qualifier", "roughly")
+    assert_reported(data, "events.csv", row_e, "event_type", "no spell")
+
+
+def test_a_rule_that_cannot_run_says_why(data):
+    set_cell(data, "events.csv", 0, "start_date", "not-a-date")
+    found = problems_text(data)
+    assert any("could not run because" in p and "events.csv" in p for p in found), found[:10]
+
+
+def test_claim_moved_to_another_event_is_reported_on_its_own_row(data):
+    _, claims = rows(data, "casualty_claims.csv")
+    i = next(n for n, r in enumerate(claims) if r["event_id"] == "2011-04-08-raid")
+    row = set_cell(data, "casualty_claims.csv", i, "event_id", "2009-07-28-raid")
+    assert_reported(data, "casualty_claims.csv", row, "event_id", "2011-04-08-raid",
+                    "make estimates")
+
+
+@pytest.mark.parametrize("file,field,value,code", [
+    ("casualty_claims.csv", "qualifier", "at least", "at_least"),
+    ("casualty_claims.csv", "qualifier", "up to", "up_to"),
+    ("casualty_claims.csv", "qualifier", "About", "about"),
+    ("events.csv", "date_precision", "Day", "day"),
+])
+def test_misspelt_code_gives_one_message_with_the_right_code(data, file, field, value, code):
+    row = set_cell(data, file, 0, field, value)
+    found = [p for p in problems_text(data) if f"{file}, row {row}," in p]
+    assert len(found) == 1, found
+    assert f"did you mean '{code}'" in found[0] and f"write '{code}'" in found[0]
+
+
+def test_stale_estimate_says_run_make_estimates(data):
+    i = first(data, "events.csv", lambda r: r["killed_best"] not in ("",))
+    row = set_cell(data, "events.csv", i, "killed_best", "999")
+    assert_reported(data, "events.csv", row, "killed_best", "run `make estimates`")
+
+
+def test_grade_must_equal_the_rule(data):
+    i = first(data, "events.csv", lambda r: r["grade"] == "confirmed")
+    row = set_cell(data, "events.csv", i, "grade", "partisan_only")
+    assert_reported(data, "events.csv", row, "grade", "'confirmed'", "run `make estimates`")
+
+
+@pytest.mark.parametrize("precision,start,end", [
+    ("day", "2010-02-08", "2010-05-31"),      # months at 'day'
+    ("year", "2016-01-01", "2019-12-31"),     # years at 'year'
+    ("month", "2012-03-01", "2012-04-30"),    # two months at 'month'
+    ("bracketed", "2011-04-08", "2011-04-08"),  # a bracket without two dates
+    ("span", "2011-04-08", "2011-04-09"),     # a two-day 'span'
+])
+def test_span_contradicting_its_precision_is_rejected(data, precision, start, end):
+    i = first(data, "events.csv", lambda r: r["event_id"] == "2011-04-08-raid")
+    header, body = rows(data, "events.csv")
+    body[i].update(date_precision=precision, start_date=start, end_date=end)
+    write(data, "events.csv", header, body)
+    found = [p for p in problems_text(data) if f"events.csv, row {i + 2}," in p]
+    assert any(f"'{precision}' does not fit" in p for p in found), found
+
+
+def test_control_change_must_begin_a_spell_and_spells_begin_with_matching_events(data):
+    i = first(data, "events.csv", lambda r: r["event_id"] == "2009-02-20-iraqi-perimeter")
+    row = set_cell(data, "events.csv", i, "event_type", "report")
+    _, spells = rows(data, "control_spells.csv")
+    srow = next(n for n, r in enumerate(spells)
+                if r["began_event_id"] == "2009-02-20-iraqi-perimeter") + 2
+    assert_reported(data, "control_spells.csv", srow, "began_event_id",
+                    "2009-02-20-iraqi-perimeter", "type 'report'")
+    j = first(data, "events.csv", lambda r: r["event_id"] == "2021-06-26-pmf-parade")
+    row = set_cell(data, "events.csv", j, "event_type", "control_change")
+    assert_reported(data, "events.csv", row, "event_type", "no spell")
+
+
+def test_undeclared_period_overlap(data):
+    i = first(data, "periods.csv", lambda r: r["period_id"] == "p8")
+    row = set_cell(data, "periods.csv", i, "overlaps", "")
+    assert_reported(data, "periods.csv", row, "overlaps", "p7")
+
+
+def test_date_before_1980_in_any_table(data):
+    row = set_cell(data, "population.csv", 0, "date", "1979-12-31")
+    assert_reported(data, "population.csv", row, "date", "outside the book's time span")
+
+
+def test_date_after_the_package_created_date(data):
+    pkg = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    created = pkg["created"][:10]
+    import datetime
+    after = (datetime.date.fromisoformat(created) + datetime.timedelta(days=1)).isoformat()
+    row = set_cell(data, "casualty_claims.csv", 0, "claim_date", after)
+    assert_reported(data, "casualty_claims.csv", row, "claim_date", created)
+
+
+def test_claim_dated_before_its_event(data):
+    i = first(data, "casualty_claims.csv", lambda r: r["event_id"] == "2011-04-08-raid")
+    row = set_cell(data, "casualty_claims.csv", i, "claim_date", "2011-04-01")
+    assert_reported(data, "casualty_claims.csv", row, "claim_date", "before its event")
+
+
+def test_conflicting_population_counts_need_a_note(data):
+    i = first(data, "population.csv", lambda r: r["population_id"] == "2011-12-ashraf--afp")
+    row = set_cell(data, "population.csv", i, "note", "")
+    assert_reported(data, "population.csv", row, "note", "disagree")
