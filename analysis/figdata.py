@@ -104,16 +104,17 @@ def control_rows(spells: pd.DataFrame, events: pd.DataFrame, start, end, today) 
         rows.append({"row": "control", "start_date": max(s.start_date, start),
                      "end_date": min(s_end, end), "controller": str(s.controller),
                      "control_kind": str(s.control_kind), "event_id": "", "title": "",
-                     "killed_best": pd.NA})
+                     "grade": "", "killed_best": pd.NA})
     att = derive.attacks(events)
     att = att[(att["place"].astype("string") == "ashraf")
               & (att["start_date"] >= start) & (att["start_date"] <= end)]
     for e in att.itertuples(index=False):
         rows.append({"row": "attack", "start_date": e.start_date, "end_date": e.end_date,
                      "controller": "", "control_kind": "", "event_id": e.event_id,
-                     "title": e.title, "killed_best": e.killed_best})
+                     "title": e.title, "grade": str(getattr(e, "grade", "") or ""),
+                     "killed_best": e.killed_best})
     cols = ["row", "start_date", "end_date", "controller", "control_kind", "event_id",
-            "title", "killed_best"]
+            "title", "grade", "killed_best"]
     out = pd.DataFrame(rows, columns=cols)
     out["killed_best"] = out["killed_best"].astype("Int64")
     return out
@@ -133,7 +134,7 @@ def casualty_rows(events: pd.DataFrame, claims: pd.DataFrame,
                     "best": getattr(e, f"{m}_best"), "high": getattr(e, f"{m}_high")}
             mine = claims[(claims["event_id"] == e.event_id) & (claims["measure"] == m)
                           & (claims["group"].astype("string") == "residents")]
-            if pd.isna(base["best"]) or mine.empty:
+            if pd.isna(base["low"]) or mine.empty:
                 rows.append({**base, "claim_id": "", "source_key": "", "source_class": "",
                              "qualifier": "", "figure": pd.NA})
                 continue
