@@ -113,7 +113,7 @@ def _thin(ring, step: float):
 
 def extract(topojson: Path, out: Path, box=WINDOW, digits: int = 2) -> int:
     """Write the countries of ``box`` (clipped to it) from a world-atlas TopoJSON file as a
-    CSV of polygon vertices (country, iso_n3, part, lon, lat); returns the number of
+    CSV of polygon vertices (country, iso_n3, part, vertex, lon, lat); returns the number of
     countries written."""
     topo = json.loads(Path(topojson).read_text(encoding="utf-8"))
     arcs = _decode_arcs(topo)
@@ -139,12 +139,12 @@ def extract(topojson: Path, out: Path, box=WINDOW, digits: int = 2) -> int:
     features.sort(key=lambda f: f["properties"]["name"])
     with open(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["country", "iso_n3", "part", "lon", "lat"])
+        w.writerow(["country", "iso_n3", "part", "vertex", "lon", "lat"])
         for f in features:
             for part, poly in enumerate(f["geometry"]["coordinates"], start=1):
-                for lon, lat in poly[0]:
+                for vertex, (lon, lat) in enumerate(poly[0], start=1):
                     w.writerow([f["properties"]["name"], f["properties"]["iso_n3"], part,
-                                f"{lon:.{digits}f}", f"{lat:.{digits}f}"])
+                                vertex, f"{lon:.{digits}f}", f"{lat:.{digits}f}"])
     return len(features)
 
 
