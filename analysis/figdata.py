@@ -7,7 +7,8 @@ The companions that return the rows (``control_rows``, ``casualty_rows``, ...) s
 what the plotting functions of ``analysis.plot`` draw; tests/test_figdata.py draws each chart
 and checks its marks against these rows.
 
-The block is HTML only (the PDF has the chapters' tables and the data package instead).
+The block is for the site only (the PDF has the chapters' tables and the data package
+instead).
 """
 from __future__ import annotations
 
@@ -70,15 +71,16 @@ class Block:
 
 
 def show_html(text: str) -> None:
-    """Display HTML with no plain-text alternative: the site shows it, the PDF leaves it out
-    (myst-nb's LaTeX output has no use for text/html, and there is nothing else)."""
+    """Display HTML for the site and nothing for the PDF: the output carries the HTML and an
+    empty Markdown alternative (the LaTeX builder, which cannot use HTML, takes the empty
+    Markdown; no plain-text repr is added)."""
     try:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:
         return
     if get_ipython() is not None:
-        display({"text/html": text}, raw=True)
+        display({"text/html": text, "text/markdown": ""}, raw=True)
 
 
 def _cell(v) -> str:
