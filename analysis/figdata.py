@@ -71,16 +71,16 @@ class Block:
 
 
 def show_html(text: str) -> None:
-    """Display HTML for the site and nothing for the PDF: the output carries the HTML and an
-    empty Markdown alternative (the LaTeX builder, which cannot use HTML, takes the empty
-    Markdown; no plain-text repr is added)."""
+    """Display HTML for the site and nothing for the PDF: the output carries the HTML and, as
+    its Markdown alternative, a MyST comment (the LaTeX builder, which cannot use HTML, takes
+    the comment and prints nothing; no plain-text repr is added)."""
     try:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:
         return
     if get_ipython() is not None:
-        display({"text/html": text, "text/markdown": ""}, raw=True)
+        display({"text/html": text, "text/markdown": "% shown on the site only"}, raw=True)
 
 
 def _cell(v) -> str:
