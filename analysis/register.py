@@ -194,7 +194,9 @@ class Register:
         others = sorted(set(mine["measure"].astype(str)) - set(est.index))
         for m in (x for x in MEASURES if x in others):
             out.append(f"- {m.capitalize()}: no estimate (no figure about residents)")
-        out += ["", "| Measure | Figure | Who gave it | Source | Stated | Note |",
+        # widths make the PDF wrap the columns within the page; no title: not a numbered table
+        out += ["", ":::{table}", ":widths: 10 11 22 19 13 25", ":class: longtable", "",
+                "| Measure | Figure | Who gave it | Source | Stated | Note |",
                 "| --- | --- | --- | --- | --- | --- |"]
         order = {m: i for i, m in enumerate(MEASURES)}
         mine = mine.assign(_m=mine["measure"].astype(str).map(order)).sort_values(
@@ -215,7 +217,7 @@ class Register:
             cells = [md_escape(str(c.measure)), md_escape(figure), who, src, stated,
                      md_escape("; ".join(note))]
             out.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
-        return out + [""]
+        return out + [":::", ""]
 
     def _sources(self, e) -> list[str]:
         keys = [k for k in str(e.source_keys).split(";") if k]
