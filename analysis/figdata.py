@@ -62,7 +62,7 @@ class Block:
                 f'<p><a download="{html.escape(self.name)}.csv" href="{data_uri(f)}">'
                 f"Download the data of this chart (CSV, {n} row{'s' if n != 1 else ''})</a>"
                 f"</p><details><summary>The data behind this chart: {html.escape(self.what)}"
-                f"</summary><div class=\"table-wrapper\"><table class=\"table\">"
+                f"</summary><div class=\"table-wrapper\" style=\"overflow-x:auto\"><table class=\"table\">"
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
                 "</details></div>")
 

@@ -51,7 +51,8 @@ def add_hostile_event(book: Path) -> None:
             row.update(claim_id=f"{eid}--c{n}", event_id=eid, measure="wounded",
                        value_min=value, value_max=value, qualifier="exact",
                        source_key="wikipedia-camp-ashraf-2011", quoted=HOSTILE_QUOTED,
-                       speaker_type="encyclopedia", group="residents")
+                       speaker_type="encyclopedia", group="residents",
+                       tally="event", second_hand="false")  # ignored if not columns
             rows.append(row)
         return body + rows
 
