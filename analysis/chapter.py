@@ -11,7 +11,10 @@ Glue keys (use them in prose as {glue:text}`KEY`):
 - ``<period_id>.events``, ``.attacks``, ``.killed_best``, ``.killed_low``, ``.killed_high``,
   ``.wounded_best``, ``.wounded_low``, ``.wounded_high``
 - book-wide (``Overview``): ``book.events``, ``book.attacks``, ``book.claims``,
-  ``book.sources``, ``book.killed_best`` / ``_low`` / ``_high``, ``book.spells``
+  ``book.sources`` (witnesses: copies of one text count once), ``book.references`` (entries
+  of references.bib), ``book.claim_sources`` (witnesses that give a figure),
+  ``book.residents_counts`` (population counts of residents), ``book.killed_best`` /
+  ``_low`` / ``_high``, ``book.spells``, ``book.grade.<grade>`` (events per grade)
 """
 from __future__ import annotations
 
@@ -127,7 +130,7 @@ class _Base:
             else ["–"] * len(events),
         })
         table = md_table(rows, caption, name, escape={"Date", "Killed", "Wounded", "Grade"},
-                         widths=[5, 17, 42, 12, 12, 12])
+                         widths=[5, 17, 39, 12, 12, 15])
         sources = "\n".join(f"{i}. {cite(k)}" for i, k in
                              enumerate(events["source_keys"], start=1))
         note = ("Killed and wounded: the best estimate, with the lowest and highest figures "
@@ -242,7 +245,13 @@ class Overview(_Base):
         att = derive.attacks(d.events)
         for key, value in {
             "book.events": len(d.events), "book.attacks": len(att),
-            "book.claims": len(d.claims), "book.sources": len(d.sources),
+            "book.claims": len(d.claims),
+            # sources are counted as witnesses: copies of one text (all Wikipedia texts) once
+            "book.sources": derive.count_witnesses(d.sources["source_key"], d.sources),
+            "book.references": len(d.sources),
+            "book.claim_sources": derive.count_witnesses(d.claims["source_key"].unique(),
+                                                         d.sources),
+            "book.residents_counts": len(residents(d.population)),
             "book.spells": len(d.spells), "book.population": len(d.population),
             "book.killed_best": att["killed_best"].fillna(0).sum(),
             "book.killed_low": att["killed_low"].fillna(0).sum(),
@@ -250,6 +259,9 @@ class Overview(_Base):
             "book.wounded_best": att["wounded_best"].fillna(0).sum(),
         }.items():
             self.glue(key, fmt_count(value))
+        for grade in derive.GRADES:
+            self.glue(f"book.grade.{grade}",
+                      fmt_count((d.events["grade"].astype("string") == grade).sum()))
         for row in self.totals.itertuples(index=False):
             for col in ("events", "attacks", "killed_best", "killed_low", "killed_high"):
                 self.glue(f"{row.period_id}.{col}", fmt_count(getattr(row, col)))

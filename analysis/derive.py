@@ -105,6 +105,7 @@ def claims_with_sources(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataF
         out["speaker_type"] = out["publisher_type"]
     if "tally" not in out.columns:
         out["tally"] = "event"
+    out["tally"] = out["tally"].astype("string").fillna("event")
     if "second_hand" not in out.columns:
         out["second_hand"] = False
     out["second_hand"] = out["second_hand"].astype("boolean").fillna(False).astype(bool)

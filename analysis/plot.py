@@ -94,7 +94,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         sizes = 18 + 9 * np.sqrt(killed)
         ax.vlines(att["start_date"], 0.0, 0.7, color="#666666", lw=0.6)
         # a date known only between two dates: a bar from the first to the last possible day
-        wide = att[att["end_date"] > att["start_date"]]
+        wide = att[_uncertain_date(att)]
         if len(wide):
             ax.hlines(np.zeros(len(wide)), wide["start_date"], wide["end_date"],
                       color="#444444", lw=2.2, zorder=2)
@@ -124,11 +124,18 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                                   markerfacecolor="white",
                                   markeredgecolor=style.OKABE_ITO["vermillion"],
                                   label="hollow: partisan sources only"))
-        if (att["end_date"] > att["start_date"]).any():
+        if _uncertain_date(att).any():
             handles.append(Line2D([], [], color="#444444", lw=2.2,
-                                  label="bar: date between two reported dates"))
+                                  label="bar: date known only within a range"))
     fig.legend(handles=handles, loc="outside lower center", ncols=3)
     return fig
+
+
+def _uncertain_date(events: pd.DataFrame) -> pd.Series:
+    """Events whose date is known only within a range (bracketed, month, year, span), not
+    events that lasted several known days."""
+    return (events["end_date"] > events["start_date"]) & \
+        (events["date_precision"].astype("string") != "day")
 
 
 def _partisan_only(events: pd.DataFrame) -> np.ndarray:
