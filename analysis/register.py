@@ -163,7 +163,9 @@ class Register:
         elif status:
             facts.append(f"**Perpetrator:** {md_escape(status)}")
         lines = [f"({anchor(e.event_id)})=",
-                 f"```{{rubric}} {md_escape(date)}: {md_escape(e.title)}", "```", "",
+                 # a tilde fence: a backtick fence's info string may not hold the
+                 # (escaped) backticks a title can contain
+                 f"~~~{{rubric}} {md_escape(date)}: {md_escape(e.title)}", "~~~", "",
                  f"Event `{e.event_id}`" if re.fullmatch(r"[\w.-]+", e.event_id)
                  else f"Event {md_escape(e.event_id)}", "",
                  " \\\n".join(facts), "", md_escape(e.description), ""]

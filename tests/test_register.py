@@ -83,6 +83,8 @@ def test_register_text_escapes_data():
     text = Register(data).entry(next(data.events.itertuples(index=False)))
     assert "{ref}`y" not in text and "<b>" not in text and "```{raw}" not in text
     assert "\\<b\\>" in text and "\\`\\`\\`\\{raw\\}" in text
+    # the heading's fence must not be a backtick fence (its info string cannot hold backticks)
+    assert re.search(r"^~~~\{rubric\} .*\\`code\\`", text, re.M)
 
 
 # --- the data behind every chart ----------------------------------------------------------
