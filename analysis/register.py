@@ -166,7 +166,9 @@ class Register:
                  # a tilde fence: a backtick fence's info string may not hold the
                  # (escaped) backticks a title can contain
                  f"~~~{{rubric}} {md_escape(date)}: {md_escape(e.title)}", "~~~", "",
-                 f"Event `{e.event_id}`" if re.fullmatch(r"[\w.-]+", e.event_id)
+                 # the entry's lasting address, as a link to itself (to copy)
+                 f"Event [`{e.event_id}`](#{anchor(e.event_id)})"
+                 if re.fullmatch(r"[\w.-]+", e.event_id)
                  else f"Event {md_escape(e.event_id)}", "",
                  " \\\n".join(facts), "", md_escape(e.description), ""]
         lines += self._figures(e)
