@@ -232,7 +232,7 @@ def test_grouped_statements_are_split_one_entry_per_statement(d):
     entries = _bib_entries()
     for grouped in ("pmoi-2011-04-raid-statements", "defendashraf-ncri-statements",
                     "ncri-2013-06-liberty-statements", "pmoi-2013-09-ashraf-statements",
-                    "ncri-2016-07-liberty-statements"):
+                    "ncri-2016-07-liberty-statements", "pmoi-2015-10-liberty-statements"):
         assert grouped not in entries and grouped not in set(d.sources["source_key"])
     c = d.claims.set_index("claim_id")
     assert c.loc["2011-04-08-raid--mek-34", "source_key"] == "usccar-2011-04-11-statement-3"
