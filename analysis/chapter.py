@@ -25,7 +25,7 @@ import re
 
 import pandas as pd
 
-from . import derive, plot, style
+from . import derive, figdata, plot, register, style
 from .load import Dataset, load
 from .text import (cite, fmt_claim, fmt_count, fmt_date, fmt_range, fmt_span, md_escape,
                    md_table)
@@ -122,7 +122,8 @@ class _Base:
             "No.": [str(i) for i in range(1, len(events) + 1)],
             "Date": [fmt_span(e.start_date, e.end_date, e.date_precision)
                      for e in events.itertuples(index=False)],
-            "Event": [f"{md_escape(e.title)} — *{md_escape(_place(e))}; "
+            "Event": [f"[{md_escape(e.title)}](#{register.anchor(e.event_id)}) — "
+                      f"*{md_escape(_place(e))}; "
                       f"{md_escape(TYPE_LABELS.get(str(e.event_type), str(e.event_type)))}*"
                       for e in events.itertuples(index=False)],
             "Killed": [fmt_range(e.killed_low, e.killed_best, e.killed_high)
@@ -209,6 +210,25 @@ class Chapter(_Base):
     def population_figure(self):
         return plot.population(self.population, self.start, self.end)
 
+    def figure_rows(self, which: str) -> pd.DataFrame:
+        """The rows a chart of this chapter draws: 'control', 'casualty' or 'population'."""
+        pad = pd.Timedelta(days=round(365.25))
+        if which == "control":
+            return figdata.control_rows(self.data.spells, self.data.events, self.start - pad,
+                                        min(self.end + pad, self.today), self.today)
+        if which == "casualty":
+            return figdata.casualty_rows(self.events, self.claims)
+        if which == "population":
+            return figdata.population_rows(self.population, self.start, self.end)
+        raise KeyError(f"no chart '{which}' in a period chapter: control, casualty, population")
+
+    def figure_data(self, which: str) -> None:
+        """Under a chart: its rows as a CSV download and a collapsed table (site only)."""
+        what = {"control": "spells of control and attacks", "casualty": "each attack's "
+                "estimates and every figure about residents", "population": "counts of "
+                "residents"}[which]
+        figdata.Block(self.figure_rows(which), f"{self.id}-{which}", what).show()
+
     def table(self):
         return self.events_table(self.events,
                                  f"Events of the period: {self.period['title']}",
@@ -277,6 +297,31 @@ class Overview(_Base):
     def sources_figure(self):
         return plot.claims_by_source(derive.claims_by_source_class(self.data.claims,
                                                                    self.data.sources))
+
+    def figure_rows(self, which: str) -> pd.DataFrame:
+        """The rows a chart of the overview draws: 'control', 'totals', 'cumulative',
+        'population' or 'sources'."""
+        d = self.data
+        if which == "control":
+            return figdata.control_rows(d.spells, d.events, self.start, self.end, self.today)
+        if which == "totals":
+            return figdata.totals_rows(self.totals, "killed")
+        if which == "cumulative":
+            return figdata.cumulative_rows(derive.cumulative_killed(d.events))
+        if which == "population":
+            return figdata.population_rows(residents(d.population))
+        if which == "sources":
+            return figdata.sources_rows(derive.claims_by_source_class(d.claims, d.sources))
+        raise KeyError(f"no chart '{which}' in the overview: control, totals, cumulative, "
+                       "population, sources")
+
+    def figure_data(self, which: str) -> None:
+        """Under a chart: its rows as a CSV download and a collapsed table (site only)."""
+        what = {"control": "spells of control and attacks", "totals": "people killed in "
+                "attacks, by period", "cumulative": "people killed, cumulated by attack",
+                "population": "counts of residents", "sources": "figures given, by kind of "
+                "source"}[which]
+        figdata.Block(self.figure_rows(which), f"overview-{which}", what).show()
 
     def attacks_table(self):
         att = derive.attacks(self.data.events)

@@ -2,6 +2,7 @@
 article's figures and the timeline's kinds of events."""
 from __future__ import annotations
 
+import csv
 import json
 import re
 
@@ -92,6 +93,8 @@ def test_every_source_is_used(d):
     for md in (ROOT / "chapters").glob("*.md"):
         for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", md.read_text(encoding="utf-8")):
             used |= {k.strip() for k in group.split(",")}
+    used |= {r["source"] for r in csv.DictReader(  # the coordinates of the locator map
+        open(ROOT / "data" / "places.csv", newline="", encoding="utf-8"))}
     unused = set(d.sources["source_key"]) - used
     assert not unused, f"sources cited by nothing: {sorted(unused)}"
 

@@ -19,6 +19,10 @@ from conftest import MINI_CHAPTER, make_mini_book, read_csv, write_csv
 HOSTILE_TITLE = "<script>window.__pwned=1</script> &amp; {x}`y` *b* $x$ %_#~^\\ اشرف 🙂"
 HOSTILE_PLACE = "<img src=x onerror=window.__pwned=2> [l](http://example.org) ``{doc}`z` ``"
 HOSTILE_QUOTED = "<b>حزب</b> & ~^ {glue:text}`k` $$"
+# shown only in the event register: the description, the perpetrator and the note
+HOSTILE_DESC = ("<script>window.__pwned=3</script> ```{raw} html ``` \\end{document} "
+                "{ref}`ev-x` [[x]] :::{note} %&$#_ 🙂")
+HOSTILE_NOTE = "<style>body{display:none}</style> \\newpage $$1$$"
 
 
 def rewrite(path: Path, fn) -> None:
@@ -34,9 +38,9 @@ def add_hostile_event(book: Path) -> None:
         row = {h: "" for h in header}
         row.update(event_id=eid, start_date="2010-06-01", end_date="2010-06-01",
                    date_precision="day", place="elsewhere", place_detail=HOSTILE_PLACE,
-                   event_type="assault", title=HOSTILE_TITLE, description=HOSTILE_TITLE,
+                   event_type="assault", title=HOSTILE_TITLE, description=HOSTILE_DESC,
                    period_id="p4", perpetrator="<i>unknown</i>", perpetrator_status="unknown",
-                   source_keys="wikipedia-camp-ashraf-2011")
+                   source_keys="wikipedia-camp-ashraf-2011", note=HOSTILE_NOTE)
         return body + [row]
 
     def claims(header, body):
@@ -47,7 +51,8 @@ def add_hostile_event(book: Path) -> None:
             row.update(claim_id=f"{eid}--c{n}", event_id=eid, measure="wounded",
                        value_min=value, value_max=value, qualifier="exact",
                        source_key="wikipedia-camp-ashraf-2011", quoted=HOSTILE_QUOTED,
-                       speaker_type="encyclopedia", group="residents")
+                       speaker_type="encyclopedia", group="residents",
+                       tally="event", second_hand="false")  # ignored if not columns
             rows.append(row)
         return body + rows
 
@@ -59,7 +64,12 @@ def add_hostile_event(book: Path) -> None:
 
 @pytest.fixture(scope="module")
 def hostile_book(tmp_path_factory) -> Path:
+    import yaml
+
     book = make_mini_book(tmp_path_factory.mktemp("hostile") / "book")
+    toc = yaml.safe_load((book / "_toc.yml").read_text(encoding="utf-8"))
+    toc["parts"][0]["chapters"].append({"file": "chapters/register"})  # the event register
+    (book / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
     add_hostile_event(book)
     proc = subprocess.run([sys.executable, "tools/build.py"], cwd=book, capture_output=True,
                           text=True, timeout=900)
@@ -83,6 +93,13 @@ def test_hostile_text_is_literal_in_the_site(hostile_book):
                       wait_until="networkidle")
             assert page.evaluate("() => window.__pwned") is None, "a script from the data ran"
             text = page.inner_text("article")
+            # the event register: its entry for the hostile event, reached by its anchor
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/chapters/register.html"
+                      "#ev-2010-06-01-hostile-text", wait_until="networkidle")
+            assert page.evaluate("() => window.__pwned") is None, "a script ran in the register"
+            assert page.locator("#ev-2010-06-01-hostile-text").count() == 1
+            assert page.locator("article").is_visible(), "a style from the data hid the page"
+            register = page.inner_text("article")
             browser.close()
     finally:
         server.shutdown()
@@ -90,6 +107,11 @@ def test_hostile_text_is_literal_in_the_site(hostile_book):
                     "%_#~^\\", "اشرف", "🙂", "<img src=x onerror=window.__pwned=2>",
                     "[l](http://example.org)", "<b>حزب</b>", "{glue:text}`k`"):
         assert literal in text, f"{literal!r} is not shown literally in the page"
+    for literal in ("<script>window.__pwned=3</script>", "```{raw} html ```", "\\end{document}",
+                    "{ref}`ev-x`", "[[x]]", ":::{note}", "%&$#_", "<i>unknown</i>",
+                    "<style>body{display:none}</style>", "\\newpage $$1$$",
+                    "<script>window.__pwned=1</script>", "<b>حزب</b>", "{glue:text}`k`"):
+        assert literal in register, f"{literal!r} is not shown literally in the register"
 
 
 def test_hostile_text_is_literal_in_the_pdf(hostile_book):
@@ -102,6 +124,11 @@ def test_hostile_text_is_literal_in_the_pdf(hostile_book):
                     "%_#~^\\", "🙂", "<img src=x"):
         assert literal in flat, f"{literal!r} is not in the PDF text"
     assert "اشرف" in flat or "فرشا" in flat, "the Arabic name is not in the PDF"
+    # the register's entry: description, perpetrator and note appear nowhere else
+    for literal in ("<script>window.__pwned=3</script>", "\\end{document}", "{ref}", "[[x]]",
+                    ":::{note}", "<i>unknown</i>", "<style>body{display:none}</style>",
+                    "\\newpage $$1$$"):
+        assert literal in flat, f"{literal!r} is not in the PDF's register"
 
 
 def test_two_clean_builds_are_identical(tmp_path):

@@ -1,0 +1,248 @@
+"""The event register: one entry per event of data/events.csv, as MyST Markdown.
+
+Each entry is anchored by a label made from its ``event_id`` (``ev-<event_id>``, see
+``anchor``), so that a link to it never changes; the period tables of the chapters link to
+these labels (``link``). An entry gives the date at its precision, the place, the kind of
+event, the grade when the data has one, the perpetrator as far as the sources establish it,
+the description; for each measure the low, best and high estimate and the table of every
+claim behind them; the note; and the sources with their links.
+
+Every value from the data passes through ``text.md_escape``: no HTML, MyST role or LaTeX in
+the data can act, in the site or in the PDF.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import derive, style
+from .load import Dataset, load
+from .text import cite, fmt_count, fmt_date, fmt_span, md_escape
+
+DOC = "register"  # the register's page: chapters/register.md
+PRECISION = {"day": "known to the day", "month": "known to the month",
+             "year": "known to the year",
+             "bracketed": "happened once, at a time between the two dates",
+             "span": "lasted over this period, whose ends are approximate"}
+GRADE = {
+    "confirmed": "a UN body, an NGO or a court speaks to the event, or the sources establish "
+                 "who carried it out",
+    "corroborated": "two or more independent witnesses report it",
+    "single_source": "one independent witness reports it",
+    "partisan_only": "no independent witness; only partisan, flagged, unassessed or other "
+                     "sources",
+    "contested": "the sources dispute who was responsible",
+}
+STATUS = {
+    "confirmed": "confirmed: the actor acknowledged it, or independent sources agree",
+    "claimed": "claimed: a group said it did it",
+    "alleged": "alleged: one side says so",
+    "disputed": "disputed: sources name different actors",
+    "unknown": "unknown: the sources do not establish who",
+}
+SPEAKER = {
+    "un": "UN", "ngo": "NGO", "academic": "academic", "court": "court", "press": "press",
+    "encyclopedia": "encyclopedia", "us_government": "US government",
+    "iraqi_government": "Iraqi government", "iranian_government": "Iranian government",
+    "other_government": "another government", "mek_ncri": "MEK / NCRI",
+    "iran_state_aligned": "aligned with the Iranian state", "other": "other",
+}
+QUALIFIER = {"exact": "exactly", "about": "about", "at_least": "at least", "up_to": "up to"}
+GROUP = {"residents": "residents", "security_forces": "security forces",
+         "combined": "residents and security forces together", "other": "others"}
+MEASURES = derive.MEASURES
+_URL = re.compile(r"^https?://[^\s<>()\[\]{}`\\|^\"']+$")
+
+
+def anchor(event_id: str) -> str:
+    """The label of an event's entry: ``ev-`` and the event_id (an id may not begin with a
+    digit in HTML and LaTeX labels, and every event_id begins with its date)."""
+    return f"ev-{event_id}"
+
+
+def link(event_id: str, text: str) -> str:
+    """A MyST link to an event's entry, from any page (HTML and PDF). ``text`` must be
+    plain (no backtick, no angle bracket); data text is not allowed here."""
+    if re.search(r"[`<>]", text):
+        raise ValueError(f"link text for {event_id} must be plain: {text!r}")
+    return f"{{ref}}`{text} <{anchor(event_id)}>`"
+
+
+@lru_cache(maxsize=4)
+def _bib_links(bib_path: str) -> dict[str, str]:
+    """key -> the URL (or DOI as a URL) of each entry of references.bib that has one."""
+    from pybtex.database import parse_file
+
+    out = {}
+    for key, entry in parse_file(bib_path).entries.items():
+        f = {k.lower(): v for k, v in entry.fields.items()}
+        url = f.get("url") or (f"https://doi.org/{f['doi']}" if f.get("doi") else "")
+        if url:
+            out[key] = url.strip()
+    return out
+
+
+def _url_md(url: str) -> str:
+    """A link to a URL, shown as its text; a URL that is not plain shows as escaped text."""
+    if _URL.match(url):
+        return f"[{md_escape(url)}]({url})"
+    return md_escape(url)
+
+
+def _date(e) -> str:
+    if str(e.date_precision) == "bracketed" and pd.notna(e.end_date):
+        return f"between {fmt_date(e.start_date)} and {fmt_date(e.end_date)}"
+    precision = "day" if str(e.date_precision) == "span" else e.date_precision
+    return fmt_span(e.start_date, e.end_date, precision)
+
+
+def _value(vmin, vmax) -> str:
+    if pd.notna(vmin) and pd.notna(vmax) and vmin != vmax:
+        return f"{fmt_count(vmin)}–{fmt_count(vmax)}"
+    return fmt_count(vmin if pd.notna(vmin) else vmax)
+
+
+def _label(mapping: dict, value) -> str:
+    if value is None or pd.isna(value) or str(value) == "":
+        return ""
+    return mapping.get(str(value), str(value).replace("_", " "))
+
+
+class Register:
+    """The register of every event in the data (or of the events of one period)."""
+
+    def __init__(self, data: Dataset | None = None, bib: Path | None = None):
+        self.data = data or load()
+        self.bib = Path(bib) if bib else self.data.folder.parent / "references.bib"
+        self.claims = derive.claims_with_sources(self.data.claims, self.data.sources)
+        self.estimates = derive.estimates(self.data.claims, self.data.sources)
+        self.labels = dict(zip(self.data.sources["source_key"], self.data.sources["label"]))
+
+    def links(self) -> dict[str, str]:
+        return _bib_links(str(self.bib)) if self.bib.exists() else {}
+
+    def events(self, period_id: str | None = None) -> pd.DataFrame:
+        ev = self.data.events
+        if period_id is not None:
+            ev = ev[ev["period_id"] == period_id]
+        return ev.sort_values(["start_date", "event_id"], kind="stable").reset_index(drop=True)
+
+    def markdown(self, period_id: str | None = None) -> str:
+        """The entries of every event (or of one period's events), in date order."""
+        return "\n".join(self.entry(e) for e in self.events(period_id).itertuples(index=False))
+
+    def entry(self, e) -> str:
+        date = _date(e)
+        prec = PRECISION.get(str(e.date_precision), str(e.date_precision).replace("_", " "))
+        place = style.PLACES.get(str(e.place), str(e.place))
+        detail = e.place_detail.strip() if isinstance(e.place_detail, str) else ""
+        if detail and str(e.place) == "elsewhere" or detail.startswith(place):
+            place = detail
+        elif detail:
+            place = f"{place} ({detail})"
+        from .chapter import TYPE_LABELS
+
+        kind = TYPE_LABELS.get(str(e.event_type), str(e.event_type).replace("_", " "))
+        facts = [f"**Date:** {md_escape(date)} ({md_escape(prec)})",
+                 f"**Place:** {md_escape(place)}", f"**Kind of event:** {md_escape(kind)}"]
+        grade = getattr(e, "grade", None)
+        if grade is not None and pd.notna(grade) and str(grade):
+            label = getattr(derive, "GRADE_LABELS", {}).get(str(grade),
+                                                                str(grade).replace("_", " "))
+            meaning = GRADE.get(str(grade))
+            facts.append(f"**Grade:** {md_escape(label)}"
+                         + (f" ({md_escape(meaning)})" if meaning else ""))
+        perp = e.perpetrator if isinstance(e.perpetrator, str) and e.perpetrator else ""
+        status = _label(STATUS, e.perpetrator_status)
+        if perp:
+            facts.append(f"**Perpetrator, as the sources establish it:** {md_escape(perp)}"
+                         + (f" ({md_escape(status)})" if status else ""))
+        elif status:
+            facts.append(f"**Perpetrator:** {md_escape(status)}")
+        lines = [f"({anchor(e.event_id)})=",
+                 # a tilde fence: a backtick fence's info string may not hold the
+                 # (escaped) backticks a title can contain
+                 f"~~~{{rubric}} {md_escape(date)}: {md_escape(e.title)}", "~~~", "",
+                 # the entry's lasting address, as a link to itself (to copy)
+                 f"Event [`{e.event_id}`](#{anchor(e.event_id)})"
+                 if re.fullmatch(r"[\w.-]+", e.event_id)
+                 else f"Event {md_escape(e.event_id)}", "",
+                 " \\\n".join(facts), "", md_escape(e.description), ""]
+        lines += self._figures(e)
+        note = e.note if isinstance(e.note, str) and e.note.strip() else ""
+        if note:
+            lines += [f"**Note:** {md_escape(note)}", ""]
+        lines += self._sources(e)
+        return "\n".join(lines) + "\n"
+
+    def _figures(self, e) -> list[str]:
+        mine = self.claims[self.claims["event_id"] == e.event_id]
+        est = self.estimates[self.estimates["event_id"] == e.event_id].set_index("measure")
+        if mine.empty:
+            return ["No source gives a figure of people killed, wounded, detained, missing or "
+                    "moved for this event.", ""]
+        out = ["**Figures** (low, best and high estimates count residents only; see the "
+               "methods chapter for the rule):", ""]
+        for m in MEASURES:
+            if m in est.index:
+                r = est.loc[m]
+                span = (fmt_count(r["best"]) if r["low"] == r["high"] else
+                        f"best {fmt_count(r['best'])}, low {fmt_count(r['low'])}, "
+                        f"high {fmt_count(r['high'])}")
+                n = int(r["n_claims"])
+                out.append(f"- {m.capitalize()}: {span} (from {fmt_count(n)} "
+                           f"figure{'s' if n != 1 else ''} about residents)")
+        others = sorted(set(mine["measure"].astype(str)) - set(est.index))
+        for m in (x for x in MEASURES if x in others):
+            out.append(f"- {m.capitalize()}: no estimate (no figure about residents)")
+        # widths make the PDF wrap the columns within the page; no title: not a numbered table
+        out += ["", ":::{table}", ":widths: 10 11 22 19 13 25", ":class: longtable", "",
+                "| Measure | Figure | Who gave it | Source | Stated | Note |",
+                "| --- | --- | --- | --- | --- | --- |"]
+        order = {m: i for i, m in enumerate(MEASURES)}
+        mine = mine.assign(_m=mine["measure"].astype(str).map(order)).sort_values(
+            ["_m", "claim_date", "claim_id"], kind="stable", na_position="last")
+        for c in mine.itertuples(index=False):
+            figure = f"{_label(QUALIFIER, c.qualifier)} {_value(c.value_min, c.value_max)}"
+            who = md_escape(c.quoted) if isinstance(c.quoted, str) and c.quoted else ""
+            kind = _label(SPEAKER, c.speaker_type)
+            who = f"{who} ({md_escape(kind)})" if who else md_escape(kind)
+            stated = (md_escape(f"{c.claim_date.day} {c.claim_date.strftime('%B %Y')}")
+                      if pd.notna(c.claim_date) else "")
+            note = []
+            if str(c.group) != "residents":
+                note.append(f"counts {_label(GROUP, c.group)}")
+            if isinstance(c.note, str) and c.note.strip():
+                note.append(c.note)
+            src = cite(c.source_key)
+            cells = [md_escape(str(c.measure)), md_escape(figure), who, src, stated,
+                     md_escape("; ".join(note))]
+            out.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+        return out + [":::", ""]
+
+    def _sources(self, e) -> list[str]:
+        keys = [k for k in str(e.source_keys).split(";") if k]
+        keys += [k for k in self.claims.loc[self.claims["event_id"] == e.event_id,
+                                            "source_key"].astype(str) if k not in keys]
+        urls = self.links()
+        out = ["**Sources:**", ""]
+        for k in dict.fromkeys(keys):
+            label = self.labels.get(k)
+            text = (md_escape(label) + " " if isinstance(label, str) and label else "") + cite(k)
+            if k in urls:
+                text += ": " + _url_md(urls[k])
+            out.append(f"- {text}")
+        return out + [""]
+
+
+def markdown(period_id: str | None = None, data: Dataset | None = None):
+    """The register (or one period's part of it), displayed as Markdown in a notebook."""
+    text = Register(data).markdown(period_id)
+    try:
+        from IPython.display import Markdown
+    except ImportError:
+        return text
+    return Markdown(text)

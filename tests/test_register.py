@@ -1,0 +1,238 @@
+"""The ways into the record: the event register (an anchor per event that the period tables
+link to), the data behind every chart (a CSV that matches what the chart draws), the locator
+map, each chapter's citation and the front page."""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+
+import pandas as pd
+import pytest
+from matplotlib.collections import PathCollection
+
+from conftest import ROOT, figure_cells, period_chapters, toc_docnames
+
+
+def _events() -> list[dict]:
+    with open(ROOT / "data" / "events.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _claims() -> list[dict]:
+    with open(ROOT / "data" / "casualty_claims.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _page(built_html, doc: str) -> str:
+    return (built_html / f"{doc}.html").read_text(encoding="utf-8")
+
+
+# --- the register -----------------------------------------------------------------------
+
+def test_every_event_has_an_anchor_in_the_register(built_html):
+    page = _page(built_html, "chapters/register")
+    ids = set(re.findall(r'id="ev-([^"]+)"', page))
+    missing = [e["event_id"] for e in _events() if e["event_id"] not in ids]
+    assert missing == [], f"events without a register entry: {missing[:10]}"
+    for e in _events()[:5] + _events()[-5:]:  # the entry shows the event's own title
+        entry = page.split(f'id="ev-{e["event_id"]}"', 1)[1][:3000]
+        assert html.escape(" ".join(e["title"].split()), quote=False) in entry
+
+
+@pytest.mark.parametrize("doc", period_chapters())
+def test_period_table_links_every_event_to_its_entry(built_html, doc):
+    page = _page(built_html, doc)
+    pid = re.search(r'Chapter\("(\w+)"\)', (ROOT / f"{doc}.md").read_text(encoding="utf-8"))[1]
+    wanted = {e["event_id"] for e in _events() if e["period_id"] == pid}
+    linked = set(re.findall(r'href="register\.html#ev-([^"]+)"', page))
+    assert wanted and wanted == linked, f"not linked: {sorted(wanted - linked)}"
+
+
+def test_register_shows_every_claim(built_html):
+    page = _page(built_html, "chapters/register")
+    body = page.split('id="ev-', 1)[1]
+    rows = re.findall(r"<tr class=\"row-(?:odd|even)\">", body.split("</main>")[0])
+    # one table row per claim (the header rows are in <thead>)
+    heads = len(re.findall(r"<thead>", body))
+    assert len(rows) - heads == len(_claims())
+
+
+def test_register_is_in_the_pdf(built_pdf):
+    import subprocess
+    import unicodedata
+
+    text = subprocess.run(["pdftotext", str(built_pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = unicodedata.normalize("NFKC", " ".join(text.split()))
+    assert "Register of events" in flat
+    for e in _events()[::20]:
+        assert e["event_id"] in flat, f"{e['event_id']} is not in the PDF's register"
+
+
+def test_register_text_escapes_data():
+    from analysis.load import load
+    from analysis.register import Register
+
+    data = load()
+    ev = data.events.copy()
+    ev.loc[0, "title"] = "<b>x</b> {ref}`y <z>` `code` *em* $m$"
+    ev.loc[0, "description"] = "```{raw} html\n<script>1</script>\n```"
+    data.__dict__["events"] = ev  # replaces the loaded table (a cached property)
+    text = Register(data).entry(next(data.events.itertuples(index=False)))
+    assert "{ref}`y" not in text and "<b>" not in text and "```{raw}" not in text
+    assert "\\<b\\>" in text and "\\`\\`\\`\\{raw\\}" in text
+    # the heading's fence must not be a backtick fence (its info string cannot hold backticks)
+    assert re.search(r"^~~~\{rubric\} .*\\`code\\`", text, re.M)
+
+
+# --- the data behind every chart ----------------------------------------------------------
+
+def _figure_rows(name: str) -> pd.DataFrame:
+    from analysis import geo
+    from analysis.chapter import Chapter, Overview
+
+    if name == "intro-map":
+        return geo.map_data()
+    owner, which = name.split("-", 1)
+    obj = Overview(glue=False) if owner == "overview" else Chapter(owner, glue=False)
+    return obj.figure_rows(which)
+
+
+@pytest.mark.parametrize("doc", [d for d in toc_docnames() if figure_cells(d)])
+def test_every_chart_links_its_data_as_csv(built_html, doc):
+    from analysis.figdata import decode_data_uri, to_csv
+
+    page = _page(built_html, doc)
+    links = re.findall(r'<a download="([^"]+)\.csv" href="([^"]+)">', page)
+    assert len(links) == len(figure_cells(doc)), "a chart without its CSV link"
+    for name, uri in links:
+        got = decode_data_uri(html.unescape(uri))
+        assert got == to_csv(_figure_rows(name)), f"{name}.csv differs from what is drawn"
+        assert got.splitlines()[0].count(",") >= 1, f"{name}.csv has no header"
+    # the table behind each chart is there too, collapsed
+    assert page.count('<div class="figure-data"') == len(links)
+    assert page.count("The data behind this chart") == len(links)
+
+
+@pytest.mark.parametrize("pid", ["p2", "p4", "p5", "p7"])
+def test_chart_rows_are_what_the_chart_draws(pid):
+    from analysis.chapter import Chapter
+
+    ch = Chapter(pid, glue=False)
+    # control: one bar per spell, one circle per attack at Ashraf
+    fig, rows = ch.control_figure(), ch.figure_rows("control")
+    ax = fig.axes[0]
+    points = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
+    assert points == (rows["row"] == "attack").sum()
+    assert len(ax.patches) == (rows["row"] == "control").sum()
+    # casualties: one marker per figure about residents
+    fig, rows = ch.casualty_figure(), ch.figure_rows("casualty")
+    markers = sum(len(c.get_offsets()) for a in fig.axes for c in a.collections
+                  if isinstance(c, PathCollection))
+    assert markers == rows["figure"].notna().sum()
+    # population: one marker per count
+    fig, rows = ch.population_figure(), ch.figure_rows("population")
+    markers = sum(len(c.get_offsets()) for a in fig.axes for c in a.collections
+                  if isinstance(c, PathCollection))
+    assert markers == len(rows)
+
+
+def test_overview_rows_are_what_the_charts_draw():
+    from analysis.chapter import Overview
+
+    book = Overview(glue=False)
+    fig, rows = book.totals_figure("killed"), book.figure_rows("totals")
+    assert len(fig.axes[0].patches) == len(rows)
+    fig, rows = book.control_figure(), book.figure_rows("control")
+    ax = fig.axes[0]
+    assert sum(len(c.get_offsets()) for c in ax.collections
+               if isinstance(c, PathCollection)) == (rows["row"] == "attack").sum()
+
+
+def test_csv_survives_hostile_text():
+    from analysis.figdata import Block, decode_data_uri, to_csv
+
+    frame = pd.DataFrame({"title": ['<script>x</script> "q", \n ok'], "n": [1]})
+    out = Block(frame, "t", "test")._repr_html_()
+    assert "<script>x" not in out and "&lt;script&gt;x" in out
+    uri = re.search(r'href="([^"]+)"', out)[1]
+    back = pd.read_csv(io.StringIO(decode_data_uri(html.unescape(uri))))
+    assert back.loc[0, "title"] == frame.loc[0, "title"] and to_csv(frame).count("\n") == 3
+
+
+# --- the map ------------------------------------------------------------------------------
+
+def test_places_have_sources_and_the_map_draws_them():
+    from analysis import geo
+    from analysis.validate import _bib_keys
+
+    places = geo.places()
+    assert set(places["place"]) >= {"ashraf", "liberty", "baghdad", "baquba", "ashraf3"}
+    assert set(places["source"]) <= _bib_keys(ROOT / "references.bib")
+    names = {f["properties"]["name"] for f in geo.countries()}
+    assert {"Iraq", "Iran", "Albania"} <= names
+    fig = geo.locator_map()
+    big, small = fig.axes
+    labels = [t.get_text() for t in big.texts + small.texts]
+    for name in places["name"]:
+        assert name in labels, f"{name} is not labelled on the map"
+    # the region map holds the Iraqi places, inside its frame
+    x0, y0, x1, y1 = geo.REGION
+    for r in places[places["place"] != "ashraf3"].itertuples():
+        assert x0 < r.lon < x1 and y0 < r.lat < y1
+
+
+def test_places_csv_rejects_bad_rows(tmp_path):
+    from analysis import geo
+
+    (tmp_path / "places.csv").write_text(
+        "place,name,lat,lon,source,precision,note\nx,X,95,44,k,nearby,\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"row 2.*lat/lon|row 2, field 'precision'"):
+        geo.places(tmp_path)
+
+
+def test_map_is_in_the_introduction_with_caption_and_alt():
+    figs = {f["name"]: f for f in figure_cells("chapters/intro")}
+    assert "fig-intro-map" in figs and len(figs["fig-intro-map"]["alt"]) > 80
+
+
+# --- citation of each chapter ---------------------------------------------------------------
+
+CITED = [d for d in toc_docnames() if d != "chapters/index"
+         and "```{code-cell}" in (ROOT / f"{d}.md").read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("doc", CITED)
+def test_chapter_ends_with_its_citation(built_html, doc):
+    import yaml
+
+    text = (ROOT / f"{doc}.md").read_text(encoding="utf-8").rstrip()
+    name = doc.split("/")[-1]
+    assert text.endswith(f'cite_chapter("{name}")\n```'), f"{doc} does not end with its citation"
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    page = html.unescape(re.sub(r"<[^>]+>", "", _page(built_html, doc)))  # text, no markup
+    assert f"@incollection{{camp-ashraf-{cff['version']}-{name}," in page
+    assert f"edition   = {{{cff['version']}}}" in page
+    assert f"{cff['url'].rstrip('/')}/{doc}.html" in page
+
+
+# --- the front page -------------------------------------------------------------------------
+
+def test_front_page_shows_the_record(built_html):
+    from analysis.chapter import Overview
+
+    page = _page(built_html, "chapters/index")
+    book = Overview(glue=False)
+    assert re.search(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="A timeline', page)
+    for key in ("book.events", "book.attacks", "book.sources", "book.killed_best",
+                "book.killed_low", "book.killed_high"):
+        assert book.glued[key] in page, f"{key} ({book.glued[key]}) is not on the front page"
+    cards = re.findall(r'class="sd-card[^"]*"', page)
+    assert len(cards) >= len(book.data.periods)
+    for doc in period_chapters():
+        assert f'href="{doc.split("/")[-1]}.html"' in page
+    for target in ("../camp-ashraf.pdf", "intro.html", "cite.html", "rerun.html",
+                   "register.html", "codebook.html"):
+        assert f'href="{target}' in page, f"no link to {target}"
