@@ -77,6 +77,8 @@ def test_the_checker_catches_loaded_words_in_titles_cells_captions_and_alt_text(
     "The MKO terrorists fled to Iraq.",
     "The group is a cult.",
     "Regime agents rallied at the gate.",
+    "The regime-backed militia shelled the camp (see https://example.org/a).",
+    "Anti-terrorist units entered the camp.",
 ])
 def test_an_unattributed_sentence_is_caught(sentence):
     assert voice.check_text(sentence), sentence
@@ -92,6 +94,10 @@ def test_an_unattributed_sentence_is_caught(sentence):
     "The camp's people lived under what Reuters called a siege.",
     'The day was a "massacre", in the MEK\'s words.',
     "Tehran calls the group “monafeqin”, the hypocrites.",
+    "Tasnim [Tasnim News Agency 2016]: https://www.tasnimnews.com/en/news/mko-terrorists-leave",
+    "2013-09-01-attack--wikipedia-massacre-52",
+    "An order under the Terrorism Act 2000 added the group to the list.",
+    "The commission found no evidence that the group had planned terrorist acts.",
 ])
 def test_an_attributed_or_quoted_sentence_passes(sentence):
     assert voice.check_text(sentence) == [], sentence

@@ -14,7 +14,8 @@ item, heading, table cell, caption or the page title):
   government, an official, a source, or a pronoun directly before a verb of saying) and a verb
   of attribution (said, says, called, calls, described, termed, according to, in its words,
   designated, listed, …), or the form "what X calls";
-- entries of the bibliography are attributed by their author (a title is its author's words).
+- entries of the bibliography are attributed by their author (a title is its author's words);
+- web addresses and the data's identifiers (citation keys, event and claim ids) are not prose.
 """
 from __future__ import annotations
 
@@ -80,7 +81,8 @@ VERBS = [
     r"writes", r"write", r"told", r"tells", r"spoke of", r"speaks? of", r"speaking of",
     r"claimed", r"claims that", r"alleged", r"alleges?", r"accused", r"accuses?",
     r"denounced", r"condemned", r"condemns?", r"reported", r"reports that",
-    r"relay(?:s|ed)?",
+    r"relay(?:s|ed)?", r"found", r"finds", r"ruled", r"rules that", r"held that",
+    r"concluded",
     r"quoted", r"quotes?", r"refer(?:s|red)? to", r"presents?", r"presented",
     r"designat\w+", r"list(?:s|ed|ing)?", r"delist\w*", r"proscri\w+", r"outlaw\w*",
     r"titled", r"headlined", r"announced", r"declared", r"charged", r"regards?",
@@ -126,9 +128,15 @@ def attributed(sentence: str) -> bool:
     return bool(SPEAKER_RE.search(sentence) and VERB_RE.search(sentence))
 
 
+# Not prose: web addresses, the names of laws (the Terrorism Act 2000), and identifiers of the data (citation keys, event and claim ids
+# such as `2013-09-01-attack--wikipedia-massacre-52`), which name a source or a row.
+NOT_PROSE = re.compile(r"\b(?:https?://|www\.)\S+|\bTerrorism Act(?: \d{4})?|(?<![\w-])[a-z0-9]+(?:--?[a-z0-9]+){2,}(?![\w-])")
+
+
 def loaded_terms(sentence: str) -> list[str]:
-    """Loaded words of the sentence that stand outside quotation marks."""
-    bare = QUOTED.sub(" ", sentence)
+    """Loaded words of the sentence that stand outside quotation marks (web addresses and
+    data identifiers are not prose and are not read)."""
+    bare = QUOTED.sub(" ", NOT_PROSE.sub(" ", sentence))
     return [m.group(0) for m in TERM_RE.finditer(bare)]
 
 
