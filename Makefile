@@ -14,13 +14,15 @@ STAMP := $(VENV)/.installed
 .PHONY: book test validate bench setup setup-test clean lock codebook
 
 # --- environment --------------------------------------------------------------
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; found " + sys.version.split()[0])'
 	@test -x $(PY) || { echo "==> creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> installing pinned packages from requirements.txt (first run: about a minute)"
 	@$(PY) -m pip install -qq --disable-pip-version-check -r requirements.txt
-	@# make the repository's analysis package importable from any working directory
-	@$(PY) -c 'import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "camp_ashraf_repo.pth").write_text(str(pathlib.Path.cwd().resolve()) + "\n")'
+	@# the repository's analysis package, importable from any working directory (editable:
+	@# it reads this clone's analysis/ and data/)
+	@$(PY) -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/lib/python3*/site-packages/camp_ashraf_repo.pth  # left by older versions
 	@$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (camp-ashraf)" >/dev/null
 	@touch $(STAMP)
 
