@@ -3,6 +3,7 @@
 #   make test      the same set-up and build, then the whole test suite
 #   make validate  check data/ only (python -m analysis validate data)
 #   make bench     measure build, re-run and page weights into BENCHMARKS.md
+#   make release VERSION=X.Y.Z   set the book's version and date everywhere (then tag vX.Y.Z)
 # The venv and system packages are installed only when missing; a second run reuses them.
 
 SHELL := /bin/bash
@@ -11,7 +12,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: book test validate bench setup setup-test clean lock codebook
+.PHONY: book test validate bench setup setup-test clean lock codebook release
 
 # --- environment --------------------------------------------------------------
 $(STAMP): requirements.txt pyproject.toml
@@ -46,6 +47,10 @@ test: setup-test book
 
 bench: setup-test
 	@$(PY) tools/bench.py $(if $(RUNS),--runs $(RUNS))
+
+# standard library only: runs before the venv exists
+release:
+	@$(PYTHON) tools/release.py $(VERSION) $(if $(DATE),--date $(DATE))
 
 codebook: $(STAMP)
 	@$(PY) -m analysis codebook
