@@ -56,7 +56,8 @@ codebook: $(STAMP)
 	@$(PY) -m analysis codebook
 
 lock: $(STAMP)
-	@{ sed -n '1,3p' requirements.txt; $(PY) -m pip freeze --exclude-editable; } > requirements.lock.tmp && mv requirements.lock.tmp requirements.txt
+	@# setuptools too (pip freeze leaves it out): it builds the editable analysis package offline
+	@{ sed -n '1,3p' requirements.txt; $(PY) -m pip freeze --all --exclude-editable | grep -v -E '^(pip|wheel)=='; } > requirements.lock.tmp && mv requirements.lock.tmp requirements.txt
 
 clean:
 	rm -rf _build test-artifacts
