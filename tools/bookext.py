@@ -147,8 +147,8 @@ def _page_meta(app, pagename, templatename, context, doctree):
 NOTEBOOK_NOTE = (
     "**Executed notebook of *{title}*.** It holds the outputs of the published book. To "
     "re-run it you need the book's `analysis` package and its data: clone {repo}, run "
-    "`make book`, and open this notebook with the `.venv` that command makes; or launch the "
-    "chapter on Binder from the book's page ({page})."
+    "`make book` there, then `.venv/bin/jupyter execute` this file (see the chapter "
+    "\"Re-run this book\"); or launch the chapter on Binder from its page: {page}"
 )
 
 
