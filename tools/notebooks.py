@@ -90,6 +90,19 @@ def binder_env(venv: Path = ENV_DIR, root: Path = ROOT) -> Path:
     return python
 
 
+def kernel_options() -> dict:
+    """Encrypted kernel sockets (CurveZMQ) where pyzmq supports them, as the build does: a
+    plain-TCP kernel prints a warning about eavesdropping at every start."""
+    import zmq
+    from jupyter_client import KernelManager
+
+    if not zmq.has("curve") or "transport_encryption" not in KernelManager.class_trait_names():
+        return {}
+    from traitlets.config import Config
+
+    return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
+
+
 def run_one(args: tuple[Path, Path]) -> tuple[str, float, str | None, dict | None]:
     """Execute one chapter (inside the Binder environment), cwd chapters/."""
     import jupytext
@@ -102,7 +115,8 @@ def run_one(args: tuple[Path, Path]) -> tuple[str, float, str | None, dict | Non
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     t0 = time.monotonic()
     client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(src.parent)}})
+                            resources={"metadata": {"path": str(src.parent)}},
+                            **kernel_options())
     try:
         client.execute()
     except CellExecutionError as err:
