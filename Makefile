@@ -4,6 +4,7 @@
 #   make validate  check data/ only (python -m analysis validate data)
 #   make estimates fill each event's counts and grade from its claims, then validate
 #   make bench     measure build, re-run and page weights into BENCHMARKS.md
+#   make release VERSION=X.Y.Z   set the book's version and date everywhere (then tag vX.Y.Z)
 # The venv and system packages are installed only when missing; a second run reuses them.
 
 SHELL := /bin/bash
@@ -13,16 +14,18 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 VNU := tools/node/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: book test validate estimates bench setup setup-test clean lock codebook
+.PHONY: book test validate estimates bench setup setup-test clean lock codebook release
 
 # --- environment --------------------------------------------------------------
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; found " + sys.version.split()[0])'
 	@test -x $(PY) || { echo "==> creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> installing pinned packages from requirements.txt (first run: about a minute)"
 	@$(PY) -m pip install -qq --disable-pip-version-check -r requirements.txt
-	@# make the repository's analysis package importable from any working directory
-	@$(PY) -c 'import sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()["purelib"], "camp_ashraf_repo.pth").write_text(str(pathlib.Path.cwd().resolve()) + "\n")'
+	@# the repository's analysis package, importable from any working directory (editable:
+	@# it reads this clone's analysis/ and data/)
+	@$(PY) -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/lib/python3*/site-packages/camp_ashraf_repo.pth  # left by older versions
 	@$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (camp-ashraf)" >/dev/null
 	@touch $(STAMP)
 
@@ -60,11 +63,16 @@ test: setup-test book
 bench: setup-test
 	@$(PY) tools/bench.py $(if $(RUNS),--runs $(RUNS))
 
+# standard library only: runs before the venv exists
+release:
+	@$(PYTHON) tools/release.py $(VERSION) $(if $(DATE),--date $(DATE))
+
 codebook: $(STAMP)
 	@$(PY) -m analysis codebook
 
 lock: $(STAMP)
-	@{ sed -n '1,3p' requirements.txt; $(PY) -m pip freeze --exclude-editable; } > requirements.lock.tmp && mv requirements.lock.tmp requirements.txt
+	@# setuptools too (pip freeze leaves it out): it builds the editable analysis package offline
+	@{ sed -n '1,3p' requirements.txt; $(PY) -m pip freeze --all --exclude-editable | grep -v -E '^(pip|wheel)=='; } > requirements.lock.tmp && mv requirements.lock.tmp requirements.txt
 
 clean:
 	rm -rf _build test-artifacts

@@ -77,7 +77,7 @@ def notebook_times(book: Path) -> dict[str, float]:
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for path in notebooks.chapters():
-            name, secs, err = notebooks.run_one((path, Path(tmp)))
+            name, secs, err, _ = notebooks.run_one((path, Path(tmp)))
             if err:
                 sys.exit(f"{name} failed: {err}")
             out[name] = secs

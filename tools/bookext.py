@@ -16,11 +16,18 @@
 4. No Thebe: its scripts are left out of the pages (see _drop_thebe).
 5. A description and OpenGraph tags on every page.
 6. Downloads on every chapter page: the executed notebook (.ipynb) and the whole-book PDF,
-   in the theme's download menu (the theme's own "print to PDF" stays).
-7. Pages every reader can use (axe-core and the Nu HTML Checker find nothing; see
+   in the theme's download menu (the theme's own "print to PDF" stays). The notebook offered
+   holds the outputs the page shows: in cache mode myst-nb writes the notebook without them,
+   so they are merged back from the execution cache (a notebook with code and no cached
+   outputs fails the build).
+7. The data package on the site: data/ is copied to _build/html/data/ with one zip of it
+   (camp-ashraf-data.zip, fixed timestamps); `{datafile}` links a file there (relative in
+   the HTML, the published address in the PDF); `{{ data_version }}` and
+   `{{ data_licence }}` read datapackage.json.
+8. Pages every reader can use (axe-core and the Nu HTML Checker find nothing; see
    _accessible_body): bibliography entries are list items of their list, and the labels of
    code toggles are phrasing content, as <summary> requires.
-8. Light pages (see _light_pages): the theme's 1.5 MB fontawesome.js (icons drawn as SVG by
+9. Light pages (see _light_pages): the theme's 1.5 MB fontawesome.js (icons drawn as SVG by
    script) is left out; its icons come from the Font Awesome web fonts the theme's CSS already
    declares, cut down to the glyphs the site uses. Every page then needs a few hundred KB.
 """
@@ -36,6 +43,7 @@ from docutils import nodes
 ROOT = Path(__file__).resolve().parent.parent
 HASHED = ("data", "analysis")
 PDF_NAME = "camp-ashraf.pdf"
+DATA_ZIP = "camp-ashraf-data.zip"
 BIBLIOGRAPHY_PAGE = "chapters/bibliography"
 
 
@@ -142,20 +150,139 @@ def _page_meta(app, pagename, templatename, context, doctree):
     context["metatags"] = context.get("metatags", "") + "\n".join(tags) + "\n"
 
 
+NOTEBOOK_NOTE = (
+    "**Executed notebook of *{title}*.** It holds the outputs of the published book. To "
+    "re-run it you need the book's `analysis` package and its data: clone {repo}, run "
+    "`make book` there, then `.venv/bin/jupyter execute` this file (see the chapter "
+    "\"Re-run this book\"); or launch the chapter on Binder from its page: {page}"
+)
+
+
+def executed_notebook(path: Path, cache_path: str | None):
+    """The notebook myst-nb wrote for a page, with the outputs of its execution merged back
+    from the jupyter-cache (myst-nb writes the unexecuted notebook in cache mode). None for
+    a notebook with code that the cache does not hold."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    has_code = any(c.cell_type == "code" and c.source.strip() for c in nb.cells)
+    if has_code and not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"):
+        if not cache_path or not Path(cache_path).exists():
+            return None
+        from jupyter_cache import get_cache
+
+        try:
+            _, nb = get_cache(cache_path).merge_match_into_notebook(nb)
+        except KeyError:
+            return None
+    return nb
+
+
 def _copy_notebooks(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     import nbformat
+    from sphinx.util import logging
 
+    log = logging.getLogger(__name__)
     src = _executed_notebooks(app)
     dest = Path(app.outdir) / "_sources"
-    for path in src.rglob("*.ipynb"):
-        target = dest / path.relative_to(src)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nb = nbformat.read(path, as_version=4)
+    repo = (app.config.html_theme_options or {}).get("repository_url", "") or "the repository"
+    base = (app.config.html_baseurl or "").rstrip("/")
+    for path in sorted(src.rglob("*.ipynb")):
+        rel = path.relative_to(src)
+        docname = rel.with_suffix("").as_posix()
+        nb = executed_notebook(path, app.config.nb_execution_cache_path)
+        if nb is None:
+            log.warning(f"{docname}: no executed outputs in the execution cache; the "
+                        f"notebook offered for download would have none")
+            continue
+        title = app.env.titles[docname].astext() if docname in app.env.titles else docname
+        page = f"{base}/{docname}.html" if base else f"{docname}.html"
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(
+            NOTEBOOK_NOTE.format(title=title, repo=repo, page=page)))
         for i, cell in enumerate(nb.cells):  # jupytext draws random cell ids: fix them
             cell["id"] = f"cell-{i}"
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)
+
+
+def _data_package(root: Path = ROOT) -> dict:
+    import json
+
+    return json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def data_files(root: Path = ROOT) -> list[Path]:
+    """The files of the data package: datapackage.json and every resource it lists."""
+    pkg = _data_package(root)
+    return [root / "data" / "datapackage.json"] + [root / "data" / r["path"]
+                                                  for r in pkg["resources"]]
+
+
+def write_data_zip(target: Path, root: Path = ROOT) -> None:
+    """One zip of the data package, in a folder named after it; the same bytes for the same
+    files (fixed timestamps and order)."""
+    import zipfile
+
+    folder = _data_package(root)["name"]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in data_files(root):
+            info = zipfile.ZipInfo(f"{folder}/{path.name}", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, path.read_bytes())
+
+
+def _publish_data(app, exception):
+    """The data package as files of the site: _build/html/data/ and one zip of it."""
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir) / "data"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    for path in data_files():
+        shutil.copyfile(path, out / path.name)
+    write_data_zip(out / DATA_ZIP)
+
+
+def _data_substitutions(app, config):
+    pkg = _data_package()
+    licence = pkg.get("licenses", [{}])[0]
+    subs = dict(config.myst_substitutions or {})
+    subs.update({"data_version": pkg.get("version", ""),
+                 "data_licence": licence.get("title") or licence.get("name", ""),
+                 "data_zip": DATA_ZIP})
+    config.myst_substitutions = subs
+
+
+def _datafile_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """{datafile}`camp-ashraf-data.zip` or {datafile}`label <events.csv>`: a link to a file
+    of the data package as the site serves it."""
+    m = re.match(r"^(.*?)\s*<([^<>]+)>$", text)
+    label, target = (m.group(1), m.group(2)) if m else (text, text)
+    allowed = {p.name for p in data_files()} | {DATA_ZIP}
+    if target not in allowed:
+        msg = inliner.reporter.error(
+            f"{{datafile}} names {target!r}, which the site does not serve; use one of: "
+            f"{', '.join(sorted(allowed))}", line=lineno)
+        return [inliner.problematic(rawtext, rawtext, msg)], [msg]
+    node = nodes.reference(rawtext, "", nodes.literal(label, label), refuri=f"data/{target}",
+                           classes=["book-data-file"])
+    return [node], []
+
+
+def _resolve_datafiles(app, doctree, docname):
+    """HTML: a path relative to the page; PDF: the published site's address."""
+    base = (app.config.html_baseurl or "").rstrip("/")
+    depth = docname.count("/")
+    for ref in doctree.findall(nodes.reference):
+        if "book-data-file" in ref.get("classes", []) and ref["refuri"].startswith("data/"):
+            if app.builder.format == "html":
+                ref["refuri"] = "../" * depth + ref["refuri"]
+            else:
+                ref["refuri"] = f"{base}/{ref['refuri']}"
 
 
 def _one_bibliography_in_latex(app, doctree, docname):
@@ -422,6 +549,10 @@ def setup(app):
     app.connect("build-finished", _copy_notebooks)
     app.connect("html-page-context", _accessible_body, priority=950)
     app.connect("build-finished", _light_pages)
+    app.connect("build-finished", _publish_data)
+    app.connect("config-inited", _data_substitutions)
+    app.connect("doctree-resolved", _resolve_datafiles)
+    app.add_role("datafile", _datafile_role)
     # a change to this file changes env_version, which makes Sphinx rebuild every page
     own = int(hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8], 16)
     return {"version": "1.0", "env_version": own, "parallel_read_safe": True,
