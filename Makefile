@@ -57,7 +57,7 @@ book: setup
 
 test: setup-test book
 	@$(PY) tools/notebooks.py _build/nbval
-	@$(PY) -m pytest -p no:cacheprovider tests _build/nbval --nbval \
+	@$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile tests _build/nbval --nbval \
 		--nbval-sanitize-with tests/nbval-sanitize.cfg -o junit_family=xunit2
 
 bench: setup-test

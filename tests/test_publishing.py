@@ -3,6 +3,8 @@ release with a DOI, the Binder button, the downloads (executed notebooks, the da
 and every launch, download and repository link of the built site."""
 from __future__ import annotations
 
+import base64
+
 import datetime as dt
 import functools
 import http.server
@@ -252,6 +254,12 @@ def test_every_launch_download_and_repository_link_leads_somewhere(built_html):
                     assert rest in ("issues/new?title=Issue%20on%20page%20%2F"
                                     + doc + ".html&body=Your%20issue%20content%20here.",) \
                         or rest.startswith("issues"), f"{doc}: unexpected link {href}"
+            elif href.startswith("data:"):
+                # a chart's rows, carried inside the page: a CSV with a header row
+                head, _, body = href.partition(",")
+                assert head == "data:text/csv;charset=utf-8;base64", f"{doc}: {head}"
+                rows = base64.b64decode(body).decode("utf-8").splitlines()
+                assert len(rows) >= 1 and "," in rows[0], f"{doc}: a data link holds no CSV"
             elif not re.match(r"^(https?:|mailto:|#)", href):
                 target = (built_html / doc).parent / href.split("#")[0].split("?")[0]
                 assert target.resolve().exists(), f"{doc}: link {href} leads nowhere"

@@ -356,7 +356,7 @@ NASTY = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(file=st.sampled_from(FILES), index=st.integers(0, 10_000), col=st.integers(0, 50),
        value=NASTY)
