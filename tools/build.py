@@ -74,10 +74,9 @@ def _code_hash(nb) -> str:
 
 def _input_hashes(root: Path) -> dict:
     sys.path.insert(0, str(root / "tools"))
-    from bookext import files_hash
+    from bookext import HASHED, files_hash
 
-    return {"data": files_hash(root, ["data"])[:16],
-            "analysis": files_hash(root, ["analysis"])[:16]}
+    return {name: files_hash(root, [name])[:16] for name in HASHED}
 
 
 def execution_reasons(root: Path, stage: Path, todo: list[tuple[str, dict]]) -> dict[str, str]:
@@ -94,7 +93,8 @@ def execution_reasons(root: Path, stage: Path, todo: list[tuple[str, dict]]) -> 
         if last is None:
             reasons[name] = "first build (no earlier execution recorded)"
             continue
-        why = [f"{k}/ changed" for k in ("data", "analysis") if last.get(k) != now[k]]
+        why = [f"{k}{'/' if (root / k).is_dir() else ''} changed" for k in now
+               if last.get(k) != now[k]]
         old = last.get("code", {}).get(name)
         if old is None:
             why.append("new notebook")
