@@ -1,11 +1,15 @@
 """Shared fixtures: where the book, its outputs and its chapters are."""
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
+import http.server
 import io
 import re
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -106,3 +110,21 @@ def book_copy(tmp_path) -> Path:
         "_build", ".venv", ".git", "test-artifacts", "__pycache__", ".pytest_cache",
         ".hypothesis"))
     return dest
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path):
+    """A web server on a free loopback port serving a folder (the built site); yields its
+    address without a trailing slash and stops on exit."""
+    handler = functools.partial(_Quiet, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()

@@ -2,16 +2,13 @@
 localhost. A screenshot of every page is kept in test-artifacts/screenshots/."""
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import shutil
-import threading
 from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from conftest import ARTIFACTS, figure_cells, period_chapters, toc_docnames
+from conftest import ARTIFACTS, figure_cells, period_chapters, serve, toc_docnames
 from weight import site_pages  # tools/weight.py: every HTML page of the built site
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -22,19 +19,10 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
         "--disable-quic"]
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def site(built_html):
-    handler = functools.partial(_Quiet, directory=str(built_html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(built_html) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,22 +6,19 @@ from __future__ import annotations
 import base64
 
 import datetime as dt
-import functools
-import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import ROOT, toc_docnames
+from conftest import ROOT, serve, toc_docnames
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 OFFLINE = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
@@ -342,18 +339,10 @@ def test_a_downloaded_notebook_re_executes_to_the_same_outputs(built_html, tmp_p
 
 # --- 6. the data package on the site --------------------------------------------------------
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def local_site(built_html):
-    handler = functools.partial(_Quiet, directory=str(built_html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    with serve(built_html) as url:
+        yield url + "/"
 
 
 def test_site_serves_the_data_package(built_html):
