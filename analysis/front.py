@@ -29,7 +29,7 @@ CAPTION = ("Who controlled Camp Ashraf from 1986 to today, and the attacks on th
 
 def svg_data_uri(fig) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
+    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")  # the legend too
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
