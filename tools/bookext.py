@@ -51,13 +51,15 @@ BIBLIOGRAPHY_PAGE = "chapters/bibliography"
 
 def files_hash(root: Path, names, seed: bytes = b"") -> str:
     """sha256 of the named files and folders under root: each file's path and bytes, in
-    sorted order (caches and compiled Python left out; a missing name counts as empty)."""
+    sorted order (caches, compiled Python and installed npm packages left out; a missing name
+    counts as empty)."""
     h = hashlib.sha256(seed)
     for name in names:
         top = root / name
         paths = sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]
         for path in paths:
-            if "__pycache__" in path.parts or path.suffix == ".pyc" or not path.is_file():
+            if ("__pycache__" in path.parts or "node_modules" in path.parts
+                    or path.suffix == ".pyc" or not path.is_file()):
                 continue
             h.update(path.relative_to(root).as_posix().encode() + b"\0")
             h.update(path.read_bytes() + b"\0")
