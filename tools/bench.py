@@ -155,7 +155,9 @@ def main(argv=None) -> int:
         tbook = copy_repo(tmp / "t")
         build(tbook)
         t_nb, _ = timed([PY, "tools/notebooks.py", "_build/nbval"], tbook)
-        t_py, proc = timed([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests",
+        # as `make test` runs it: two processes, one test file each at a time
+        t_py, proc = timed([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
+                            "--dist", "loadfile", "tests",
                             "_build/nbval", "--nbval", "--nbval-sanitize-with",
                             "tests/nbval-sanitize.cfg"], tbook, may_fail=True)
         tests_ok = proc.returncode == 0
