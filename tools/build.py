@@ -54,9 +54,10 @@ def kernel_options() -> dict:
     ipykernel asks): a plain-TCP kernel prints a warning about eavesdropping at every start,
     which would read as alarming in a build where warnings fail."""
     import zmq
+    from jupyter_client import KernelManager
     from traitlets.config import Config
 
-    if not zmq.has("curve"):
+    if not zmq.has("curve") or "transport_encryption" not in KernelManager.class_trait_names():
         return {}
     return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
 

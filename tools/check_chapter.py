@@ -32,6 +32,7 @@ def check(path: Path) -> list[str]:
 
     from test_prose import typed_numbers
     from analysis.validate import _bib_keys
+    from build import kernel_options  # no eavesdropping warning from the kernel
 
     problems = []
     text = path.read_text(encoding="utf-8")
@@ -39,7 +40,7 @@ def check(path: Path) -> list[str]:
     with tempfile.TemporaryDirectory() as cwd:
         try:
             NotebookClient(nb, timeout=300, kernel_name="python3",
-                           resources={"metadata": {"path": cwd}}).execute()
+                           resources={"metadata": {"path": cwd}}, **kernel_options()).execute()
         except CellExecutionError as err:
             return [f"a cell raised: {str(err).strip().splitlines()[-1]}"]
     have = glued_keys(nb)

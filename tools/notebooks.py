@@ -90,25 +90,14 @@ def binder_env(venv: Path = ENV_DIR, root: Path = ROOT) -> Path:
     return python
 
 
-def kernel_options() -> dict:
-    """Encrypted kernel sockets (CurveZMQ) where pyzmq supports them, as the build does: a
-    plain-TCP kernel prints a warning about eavesdropping at every start."""
-    import zmq
-    from jupyter_client import KernelManager
-
-    if not zmq.has("curve") or "transport_encryption" not in KernelManager.class_trait_names():
-        return {}
-    from traitlets.config import Config
-
-    return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
-
-
 def run_one(args: tuple[Path, Path]) -> tuple[str, float, str | None, dict | None]:
     """Execute one chapter (inside the Binder environment), cwd chapters/."""
     import jupytext
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+
+    from build import kernel_options  # encrypted kernel sockets, as the build's kernels
 
     src, out_dir = args
     nb = jupytext.read(src)
