@@ -3,18 +3,15 @@ the site (no script runs) and in the PDF; two clean builds of the same sources a
 from __future__ import annotations
 
 import filecmp
-import functools
-import http.server
 import shutil
 import subprocess
 import sys
-import threading
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-from conftest import MINI_CHAPTER, make_mini_book, read_csv, write_csv
+from conftest import MINI_CHAPTER, make_mini_book, read_csv, serve, write_csv
 
 HOSTILE_TITLE = "<script>window.__pwned=1</script> &amp; {x}`y` *b* $x$ %_#~^\\ اشرف 🙂"
 HOSTILE_PLACE = "<img src=x onerror=window.__pwned=2> [l](http://example.org) ``{doc}`z` ``"
@@ -80,29 +77,22 @@ def hostile_book(tmp_path_factory) -> Path:
 def test_hostile_text_is_literal_in_the_site(hostile_book):
     from playwright.sync_api import sync_playwright
 
-    from test_html import ARGS, CHROMIUM, _Quiet
+    from test_html import ARGS, CHROMIUM
 
-    handler = functools.partial(_Quiet, directory=str(hostile_book / "_build" / "html"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/{MINI_CHAPTER}.html",
-                      wait_until="networkidle")
-            assert page.evaluate("() => window.__pwned") is None, "a script from the data ran"
-            text = page.inner_text("article")
-            # the event register: its entry for the hostile event, reached by its anchor
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/chapters/register.html"
-                      "#ev-2010-06-01-hostile-text", wait_until="networkidle")
-            assert page.evaluate("() => window.__pwned") is None, "a script ran in the register"
-            assert page.locator("#ev-2010-06-01-hostile-text").count() == 1
-            assert page.locator("article").is_visible(), "a style from the data hid the page"
-            register = page.inner_text("article")
-            browser.close()
-    finally:
-        server.shutdown()
+    with serve(hostile_book / "_build" / "html") as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(f"{url}/{MINI_CHAPTER}.html", wait_until="networkidle")
+        assert page.evaluate("() => window.__pwned") is None, "a script from the data ran"
+        text = page.inner_text("article")
+        # the event register: its entry for the hostile event, reached by its anchor
+        page.goto(f"{url}/chapters/register.html#ev-2010-06-01-hostile-text",
+                  wait_until="networkidle")
+        assert page.evaluate("() => window.__pwned") is None, "a script ran in the register"
+        assert page.locator("#ev-2010-06-01-hostile-text").count() == 1
+        assert page.locator("article").is_visible(), "a style from the data hid the page"
+        register = page.inner_text("article")
+        browser.close()
     for literal in ("<script>window.__pwned=1</script>", "&amp;", "{x}`y`", "*b*", "$x$",
                     "%_#~^\\", "اشرف", "🙂", "<img src=x onerror=window.__pwned=2>",
                     "[l](http://example.org)", "<b>حزب</b>", "{glue:text}`k`"):

@@ -153,6 +153,8 @@ def main(argv=None) -> int:
 
         print("==> test suite (on a clean copy, built first)", flush=True)
         tbook = copy_repo(tmp / "t")
+        # the suite's re-run test uses the environment `make book` made, as a reader would
+        (tbook / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)
         build(tbook)
         t_nb, _ = timed([PY, "tools/notebooks.py", "_build/nbval"], tbook)
         # as `make test` runs it: two processes, one test file each at a time
