@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import derive, style
 from .load import Dataset, load
-from .text import cite, fmt_count, fmt_date, fmt_span, md_escape
+from .text import cite, fmt_count, fmt_span, md_escape
 
 DOC = "register"  # the register's page: chapters/register.md
 PRECISION = {"day": "known to the day", "month": "known to the month",
@@ -92,13 +92,6 @@ def _url_md(url: str) -> str:
     return md_escape(url)
 
 
-def _date(e) -> str:
-    if str(e.date_precision) == "bracketed" and pd.notna(e.end_date):
-        return f"between {fmt_date(e.start_date)} and {fmt_date(e.end_date)}"
-    precision = "day" if str(e.date_precision) == "span" else e.date_precision
-    return fmt_span(e.start_date, e.end_date, precision)
-
-
 def _value(vmin, vmax) -> str:
     if pd.notna(vmin) and pd.notna(vmax) and vmin != vmax:
         return f"{fmt_count(vmin)}–{fmt_count(vmax)}"
@@ -135,7 +128,7 @@ class Register:
         return "\n".join(self.entry(e) for e in self.events(period_id).itertuples(index=False))
 
     def entry(self, e) -> str:
-        date = _date(e)
+        date = fmt_span(e.start_date, e.end_date, e.date_precision)  # as the events tables
         prec = PRECISION.get(str(e.date_precision), str(e.date_precision).replace("_", " "))
         place = style.PLACES.get(str(e.place), str(e.place))
         detail = e.place_detail.strip() if isinstance(e.place_detail, str) else ""
