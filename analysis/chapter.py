@@ -26,19 +26,11 @@ import re
 import pandas as pd
 
 from . import derive, figdata, plot, register, style
+from .labels import TYPE_LABELS  # noqa: F401  (chapter.TYPE_LABELS, as before)
 from .load import Dataset, load
 from .text import (cite, fmt_claim, fmt_count, fmt_date, fmt_range, fmt_span, md_escape,
                    md_table)
 
-TYPE_LABELS = {
-    "founding": "founding", "air_raid": "air raid", "missile_attack": "missile attack",
-    "bombing": "bombing", "raid": "raid", "rocket_attack": "rocket attack",
-    "assault": "assault", "restriction": "restriction", "demonstration": "demonstration",
-    "police_operation": "police operation", "control_change": "change of control",
-    "deployment": "forces at the site",
-    "relocation": "relocation", "legal": "legal", "diplomatic": "diplomatic", "report": "report",
-    "military_operation": "military operation",
-}
 COUNT_COLUMNS = ("killed_low", "killed_best", "killed_high", "wounded_low", "wounded_best",
                  "wounded_high", "detained", "missing", "relocated")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import derive, style
+from .labels import TYPE_LABELS
 from .load import Dataset, load
 from .text import cite, fmt_count, fmt_span, md_escape
 
@@ -55,6 +56,13 @@ GROUP = {"residents": "residents", "security_forces": "security forces",
          "combined": "residents and security forces together", "other": "others"}
 MEASURES = derive.MEASURES
 _URL = re.compile(r"^https?://[^\s<>()\[\]{}`\\|^\"']+$")
+
+
+def _token(value) -> str:
+    """A code of the data as a class name's part: lower case letters, digits and hyphens."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
 
 
 def anchor(event_id: str) -> str:
@@ -124,8 +132,23 @@ class Register:
         return ev.sort_values(["start_date", "event_id"], kind="stable").reset_index(drop=True)
 
     def markdown(self, period_id: str | None = None) -> str:
-        """The entries of every event (or of one period's events), in date order."""
-        return "\n".join(self.entry(e) for e in self.events(period_id).itertuples(index=False))
+        """The entries of every event (or of one period's events), in date order, each in
+        its box (``box``) for the site's filter."""
+        return "\n".join(self.box(e, self.entry(e))
+                         for e in self.events(period_id).itertuples(index=False))
+
+    @staticmethod
+    def box(e, text: str) -> str:
+        """An entry inside a MyST div whose classes carry what the site's filter
+        (chapters/_static/book.js) selects by: ``reg-entry``, ``rp-<period>``,
+        ``rt-<kind>``, ``rg-<grade>``. Each code is reduced to ``[a-z0-9-]`` (``_token``), so no
+        text of the data reaches the markup; the PDF prints the entries as they are."""
+        classes = ["reg-entry", f"rp-{_token(e.period_id)}", f"rt-{_token(e.event_type)}"]
+        grade = getattr(e, "grade", None)
+        if grade is not None and pd.notna(grade) and str(grade):
+            classes.append(f"rg-{_token(grade)}")
+        # four colons: the entry's own tables are three-colon fences
+        return f"::::{{div}} {' '.join(c for c in classes if not c.endswith('-'))}\n\n{text}\n::::\n"
 
     def entry(self, e) -> str:
         date = fmt_span(e.start_date, e.end_date, e.date_precision)  # as the events tables
@@ -136,8 +159,6 @@ class Register:
             place = detail
         elif detail:
             place = f"{place} ({detail})"
-        from .chapter import TYPE_LABELS
-
         kind = TYPE_LABELS.get(str(e.event_type), str(e.event_type).replace("_", " "))
         facts = [f"**Date:** {md_escape(date)} ({md_escape(prec)})",
                  f"**Place:** {md_escape(place)}", f"**Kind of event:** {md_escape(kind)}"]

@@ -236,3 +236,50 @@ def test_front_page_shows_the_record(built_html):
     for target in ("../camp-ashraf.pdf", "intro.html", "cite.html", "rerun.html",
                    "register.html", "codebook.html"):
         assert f'href="{target}' in page, f"no link to {target}"
+
+
+def test_analysis_imports_form_no_circle():
+    """analysis/ modules import each other without a circle (chapter and register once did:
+    the labels both print now live in analysis/labels.py, below both)."""
+    import ast
+
+    pkg = ROOT / "analysis"
+    mods = {p.stem for p in pkg.glob("*.py")}
+    graph = {}
+    for p in pkg.glob("*.py"):
+        deps = set()
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    deps.add(node.module.split(".")[0])
+                else:
+                    deps |= {a.name for a in node.names}
+        graph[p.stem] = deps & mods
+    state: dict[str, int] = {}
+
+    def visit(m, path):
+        if state.get(m) == 1:
+            raise AssertionError("import circle: " + " -> ".join(path[path.index(m):] + [m]))
+        if state.get(m) == 2:
+            return
+        state[m] = 1
+        for d in sorted(graph[m]):
+            visit(d, path + [m])
+        state[m] = 2
+
+    for m in sorted(graph):
+        visit(m, [])
+
+
+def test_register_entries_carry_filter_classes_from_codes_only():
+    """Each entry is boxed with the classes the site's filter selects by, made of the data's
+    codes reduced to [a-z0-9-]: hostile text in a code cannot reach the markup."""
+    from analysis.register import Register, _token
+
+    assert _token('p5" onmouseover="x') == "p5-onmouseover-x"
+    assert _token("single_source") == "single-source"
+    text = Register().markdown("p5")
+    boxes = re.findall(r"^::::\{div\} (.*)$", text, re.M)
+    assert boxes and all(re.fullmatch(r"[a-z0-9 -]+", b) for b in boxes), boxes[:3]
+    assert all("reg-entry" in b.split() and "rp-p5" in b.split() for b in boxes)
+    assert text.count("\n::::\n") == len(boxes)

@@ -16,7 +16,7 @@
 4. No Thebe: its scripts are left out of the pages (see _drop_thebe).
 5. A description and OpenGraph tags on every page.
 6. Downloads on every chapter page: the executed notebook (.ipynb) and the whole-book PDF,
-   in the theme's download menu (the theme's own "print to PDF" stays). The notebook offered
+   in the theme's download menu, with the chapter source (.md); the theme's "print to PDF" item is dropped. The notebook offered
    holds the outputs the page shows: in cache mode myst-nb writes the notebook without them,
    so they are merged back from the execution cache (a notebook with code and no cached
    outputs fails the build).
@@ -94,7 +94,12 @@ def _add_downloads(app, pagename, templatename, context, doctree):
     for group in context.get("header_buttons", []):
         if group.get("label") != "download-buttons":
             continue
+        # one of each: the theme's "print to PDF" (".pdf") is no PDF of the book and goes;
+        # the handler may meet a list it has already filled, so ours are put in afresh
         items = group["buttons"]
+        items[:] = [b for b in items if b.get("label") not in
+                    ("download-pdf-button", "download-notebook-button",
+                     "download-book-pdf-button")]
         if nb.exists():
             items.insert(0, {
                 "type": "link",
