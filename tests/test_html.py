@@ -218,3 +218,145 @@ def test_header_icons_render_from_the_icon_font(page, site):
                            ".map(f => f.family)")
     assert any("Font Awesome 6 Free" in f for f in loaded), loaded
     assert any("Font Awesome 6 Brands" in f for f in loaded), loaded
+
+
+# --- search, menus, the register's filter, and every page at phone width ---------------------
+
+@pytest.mark.parametrize("year, docs", [
+    ("1986", ["chapters/p1-founding"]),
+    ("2013", ["chapters/p5-raid-and-liberty", "chapters/p6-emptying-ashraf"]),
+])
+def test_search_for_a_year_lists_its_pages_with_the_year_in_a_snippet(page, site, year, docs):
+    """Sphinx's searchtools.js drops all-digit query terms; chapters/_static/book.js puts them
+    back, and takes each snippet from the article (not from the header's buttons)."""
+    page.goto(f"{site}/search.html?q={year}", wait_until="networkidle")
+    page.wait_for_selector("#search-results li", timeout=15000)
+    page.wait_for_function("document.querySelectorAll('#search-results li p.context').length"
+                           " > 0", timeout=15000)
+    hrefs = page.locator("#search-results li a").evaluate_all("as => as.map(a => a.href)")
+    found = {re.sub(r"\.html.*$", "", urlparse(h).path.lstrip("/")) for h in hrefs}
+    for doc in docs:
+        assert doc in found, f"search for {year} does not list {doc}: {sorted(found)}"
+    snippets = page.locator("#search-results li p.context").all_inner_texts()
+    assert any(year in s for s in snippets), f"no snippet holds {year}: {snippets[:3]}"
+    assert page.problems == [], page.problems
+
+
+def test_search_snippets_are_text_not_header_buttons(page, site):
+    page.goto(f"{site}/search.html?q=Liberty", wait_until="networkidle")
+    page.wait_for_function("document.querySelectorAll('#search-results li p.context').length"
+                           " > 2", timeout=15000)
+    snippets = page.locator("#search-results li p.context").all_inner_texts()
+    bad = [s for s in snippets if re.search(r"Binder|Repository|Suggest edit", s)]
+    assert not bad, f"snippets from the header buttons: {bad[:3]}"
+    assert any("Liberty" in s for s in snippets), snippets[:3]
+
+
+def test_one_search_box_and_its_icon_covers_no_text(page, site):
+    page.goto(f"{site}/{period_chapters()[0]}.html", wait_until="networkidle")
+    visible = page.locator("button.search-button__button").evaluate_all(
+        "bs => bs.filter(b => b.offsetParent !== null && b.getBoundingClientRect().width > 0)"
+        ".length")
+    assert visible == 1, f"{visible} search boxes on a 1280 px page"
+    page.locator("button.search-button__button:visible").first.click()
+    field = page.locator("#pst-search-dialog input[type='search']").first
+    field.wait_for(state="visible", timeout=5000)
+    gap = field.evaluate("""f => {
+      const icon = f.closest('form').querySelector('i.fa-magnifying-glass, svg');
+      if (!icon) return 999;
+      const pad = parseFloat(getComputedStyle(f).paddingLeft);
+      return f.getBoundingClientRect().left + pad - icon.getBoundingClientRect().right;
+    }""")
+    assert gap >= 0, f"the magnifier covers {-gap:.0f} px of the text typed"
+
+
+def test_download_menu_has_each_file_once_and_no_print_item(page, site):
+    page.goto(f"{site}/{period_chapters()[0]}.html", wait_until="networkidle")
+    texts = [t.strip() for t in page.locator(".dropdown-download-buttons a").all_inner_texts()]
+    assert texts.count(".ipynb") == 1, texts
+    assert "Book PDF" in texts and ".md" in texts, texts
+    assert ".pdf" not in texts and page.locator(".download-pdf-button").count() == 0, texts
+
+
+def test_register_filter_narrows_the_list(page, site):
+    page.goto(f"{site}/chapters/register.html", wait_until="networkidle")
+    shown = "document.querySelectorAll('div.reg-entry:not([hidden])').length"
+    total = page.evaluate("document.querySelectorAll('div.reg-entry').length")
+    assert total > 50 and page.evaluate(shown) == total
+    form = page.locator("form.reg-filter")
+    form.locator("select[name=rp]").select_option("p5")
+    in_p5 = page.evaluate(shown)
+    assert 0 < in_p5 < total
+    assert page.evaluate("[...document.querySelectorAll('div.reg-entry:not([hidden])')]"
+                         ".every(e => e.classList.contains('rp-p5'))")
+    assert f"{in_p5} of {total}" in form.locator(".reg-count").inner_text()
+    grade = form.locator("select[name=rg] option").nth(1).get_attribute("value")
+    form.locator("select[name=rg]").select_option(grade)
+    assert page.evaluate(shown) <= in_p5
+    form.locator("select[name=rp]").select_option("")
+    form.locator("select[name=rg]").select_option("")
+    form.locator("input[name=text]").fill("Liberty")
+    by_text = page.evaluate(shown)
+    assert 0 < by_text < total
+    assert page.evaluate("[...document.querySelectorAll('div.reg-entry:not([hidden])')]"
+                         ".every(e => /liberty/i.test(e.textContent))")
+    assert page.problems == [], page.problems
+
+
+# Elements wider than the phone's viewport, outside any box that scrolls or clips them.
+OVERFLOW_JS = """() => {
+  const W = document.documentElement.clientWidth, out = [];
+  const boxed = el => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(s.overflowX)) return true;
+      if (s.position === 'fixed') return true;   // drawers and dialogs off-screen
+    }
+    return false;
+  };
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const s = getComputedStyle(el);
+    if (s.visibility === 'hidden' || s.position === 'fixed') continue;
+    // a box too wide, or a narrow box whose text runs out of it (a long URL, a code word)
+    const spills = s.overflowX === 'visible' && el.clientWidth > 0 &&
+      el.scrollWidth > el.clientWidth + 1 && r.left + el.scrollWidth > W + 1;
+    if ((r.right > W + 1 || r.left < -1 || spills) && !boxed(el)) {
+      out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}` +
+               `${el.className && el.className.baseVal === undefined ?
+                  '.' + String(el.className).trim().split(/\\s+/).join('.') : ''}` +
+               ` (${Math.round(r.left)}..${Math.round(r.right)} px)`);
+    }
+  }
+  if (document.documentElement.scrollWidth > W + 1)
+    out.unshift(`page scrolls sideways: ${document.documentElement.scrollWidth} px`);
+  return out.slice(-5);   // the innermost come last
+}"""
+
+
+def overflow_at_390(tab, name) -> list[str]:
+    return tab.evaluate(OVERFLOW_JS)
+
+
+# One visit per page at 390 px, every check run on it: add a check here (a function of the
+# tab and the page's name returning its problems) rather than another loop over the pages.
+NARROW_CHECKS = [overflow_at_390]
+
+
+def test_every_page_at_390_px(browser, site, built_html):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    tab = ctx.new_page()
+    found = {}
+    for name in all_pages(built_html):
+        html = (built_html / name).read_text(encoding="utf-8")
+        if re.search(r'http-equiv="refresh"', html, re.I):
+            continue
+        tab.goto(f"{site}/{name}", wait_until="load")
+        for check in NARROW_CHECKS:
+            problems = check(tab, name)
+            if problems:
+                found.setdefault(name, []).extend(f"{check.__name__}: {p}" for p in problems)
+    ctx.close()
+    assert not found, "at 390 px:\n" + "\n".join(
+        f"  {page}: {msg}" for page, msgs in found.items() for msg in msgs)
