@@ -53,11 +53,17 @@
     var entries = Array.prototype.slice.call(document.querySelectorAll("div.reg-entry"));
     if (!entries.length) return;
     var facets = {rp: "Period", rt: "Kind of event", rg: "Grade"};
-    var values = {rp: [], rt: [], rg: []};
+    var values = {rp: [], rt: [], rg: []}, names = {};
     entries.forEach(function (e) {
       e.classList.forEach(function (c) {
         var m = /^(rp|rt|rg)-([a-z0-9-]+)$/.exec(c);
-        if (m && values[m[1]].indexOf(m[2]) < 0) values[m[1]].push(m[2]);
+        if (m && values[m[1]].indexOf(m[2]) < 0) {
+          values[m[1]].push(m[2]);
+          // a period is named by its section's heading in the register
+          var h = m[1] === "rp" && e.closest("section") &&
+            e.closest("section").querySelector("h2");
+          if (h) names[m[2]] = h.textContent.replace(/#$/, "").replace(/^[\d.]+\s*/, "").trim();
+        }
       });
       e._text = e.textContent.toLowerCase();
     });
@@ -76,7 +82,7 @@
       sel.appendChild(all);
       (key === "rp" ? values[key] : values[key].slice().sort()).forEach(function (v) {
         var o = document.createElement("option");
-        o.value = v; o.textContent = v.replace(/-/g, " ");
+        o.value = v; o.textContent = names[v] || v.replace(/-/g, " ");
         sel.appendChild(o);
       });
       label.appendChild(sel);
