@@ -38,6 +38,9 @@
         });
         var article = doc.querySelector("article.bd-article, [role=main] article");
         if (article) {
+          // table cells and list items are read as words apart, not glued together
+          article.querySelectorAll("td, th, li, p, dt, dd, h1, h2, h3, h4, caption")
+            .forEach(function (el) { el.append(" "); });
           if (anchor) {
             var part = article.querySelector(anchor);
             if (part) return part.textContent;
