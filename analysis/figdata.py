@@ -231,7 +231,7 @@ def svg_text(fig, name: str) -> str:
             raise ValueError(f"chart {name}: the linked mark {gid} is not in the SVG")
         a = svg.find("<a ", start)
         end = svg.find(">", a)
-        attrs = f'xlink:href="{html.escape(url)}"' + ("" if tab else ' tabindex="-1"')
+        attrs = f'href="{html.escape(url)}"' + ("" if tab else ' tabindex="-1"')
         svg = svg[:a] + f"<a {attrs}><title>{html.escape(tip)}</title>" + svg[end + 1:]
     return svg.strip() + "\n"
 

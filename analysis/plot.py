@@ -166,11 +166,11 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
 
 
 def _label_changes(fig: Figure, ax, changes, band) -> None:
-    """Label each change of control beside its dashed line, above the band, in the lowest
-    of LABEL_ROWS where it overlaps no label already placed (measured, not guessed): changes
-    a few weeks apart (2009; 2013-14) get rows of their own instead of printing over each
-    other. Raises if the rows run out. A label inside the band is kept only where it fits
-    inside its bar."""
+    """Label each change of control beside its dashed line, above the band: right of the
+    line if it can, else left of it, in the lowest of LABEL_ROWS where it overlaps no label
+    already placed (boxes measured by the renderer, not guessed): changes a few weeks apart
+    (2009; 2013-15) get rows of their own instead of printing over each other. Raises if
+    no place is left. A label inside the band is kept only where it fits inside its bar."""
     texts = [ax.annotate(label, (x, LABEL_ROWS[0]), xytext=(2, 0), textcoords="offset points",
                          ha="left", va="bottom", fontsize=LABEL_SIZE, color="#333333",
                          bbox={"boxstyle": "square,pad=0.1", "lw": 0, "fc": "white",
@@ -182,16 +182,21 @@ def _label_changes(fig: Figure, ax, changes, band) -> None:
         inside, box = bar.get_window_extent(renderer), label.get_window_extent(renderer)
         if box.x0 < inside.x0 + 2 or box.x1 > inside.x1 - 2:
             label.remove()
-    right = ax.get_window_extent(renderer).x1
+    frame = ax.get_window_extent(renderer)
     placed: list[list] = [[] for _ in LABEL_ROWS]
     for t in texts:
-        box = t.get_window_extent(renderer)
-        if box.x1 > right:  # no room to the right of the line: put the label to its left
-            t.set_horizontalalignment("right")
-            t.xyann = (-2, 0)
+        sides = []
+        for ha, dx in (("left", 2), ("right", -2)):
+            t.set_horizontalalignment(ha)
+            t.xyann = (dx, 0)
             box = t.get_window_extent(renderer)
-        for row, boxes in zip(LABEL_ROWS, placed):
+            if box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1:
+                sides.append((ha, dx, box))
+        for (row, boxes), (ha, dx, box) in ((r, s) for r in zip(LABEL_ROWS, placed)
+                                            for s in sides):
             if all(box.x1 + 3 < b.x0 or box.x0 > b.x1 + 3 for b in boxes):
+                t.set_horizontalalignment(ha)
+                t.xyann = (dx, 0)
                 t.xy = (t.xy[0], row)
                 boxes.append(box)
                 break

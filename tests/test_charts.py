@@ -161,7 +161,7 @@ def test_casualty_and_timeline_marks_link_to_the_register(data):
     ch = chapter("p5", data)
     for chart in (ch.casualty_figure(), ch.control_figure()):
         svg = chart.html()
-        links = re.findall(r'<a xlink:href="register\.html#([^"]+)"[^>]*><title>([^<]+)</title>',
+        links = re.findall(r'<a href="register\.html#([^"]+)"[^>]*><title>([^<]+)</title>',
                            svg)
         assert links, f"{chart.name}: no mark links to the register"
         rows = ch.figure_rows("casualty" if "casualty" in chart.name else "control")
