@@ -208,11 +208,11 @@ class Chapter(_Base):
     def control_figure(self, pad_years: float = 1.0):
         """Control of Camp Ashraf over the period (with a year either side), attacks below."""
         start, end = self.control_window(pad_years)
-        fig = plot.control_timeline(self.data.spells, self.data.events, start, end,
-                                    today=self.today)
+        wide, narrow = (plot.control_timeline(self.data.spells, self.data.events, start, end,
+                                              today=self.today, narrow=n) for n in (False, True))
         rows = figdata.control_rows(self.data.spells, self.data.events, start, end, self.today)
-        return figdata.Chart(fig, f"{self.id}-control",
-                             figdata.alt_control(rows, start, end, CONTROLLER_LABELS))
+        return figdata.Chart(wide, f"{self.id}-control",
+                             figdata.alt_control(rows, start, end, CONTROLLER_LABELS), narrow)
 
     def casualty_figure(self):
         """Killed and wounded in the period's attacks: ranges, best estimates, every claim."""
@@ -297,10 +297,11 @@ class Overview(_Base):
         self._glue_population(self.data.population)
 
     def control_figure(self, name: str = "overview-control"):
-        fig = plot.control_timeline(self.data.spells, self.data.events, self.start, self.end,
-                                    today=self.today)
-        return figdata.Chart(fig, name, figdata.alt_control(
-            self.figure_rows("control"), self.start, self.end, CONTROLLER_LABELS))
+        wide, narrow = (plot.control_timeline(self.data.spells, self.data.events, self.start,
+                                              self.end, today=self.today, narrow=n)
+                        for n in (False, True))
+        return figdata.Chart(wide, name, figdata.alt_control(
+            self.figure_rows("control"), self.start, self.end, CONTROLLER_LABELS), narrow)
 
     def totals_figure(self, measure: str = "killed"):
         return figdata.Chart(plot.period_totals(self.totals, measure), "overview-totals",

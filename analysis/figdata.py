@@ -267,21 +267,29 @@ class Chart:
     chapters/_static/charts.css); in the PDF, the same figure as vector PDF. The alt text is
     made from the rows the chart draws (``alt_*`` below), so it cannot go stale."""
 
-    def __init__(self, fig, name: str, alt: str):
+    def __init__(self, fig, name: str, alt: str, narrow=None):
         if not alt.strip():
             raise ValueError(f"chart {name}: empty alt text")
-        self.fig, self.name, self.alt = fig, name, alt
+        self.fig, self.name, self.alt, self.narrow = fig, name, alt, narrow
 
-    def html(self) -> str:
-        svg = svg_text(self.fig, self.name)
-        role = "group" if _links(self.fig) else "img"
+    def _svg(self, fig, name: str) -> str:
+        svg = svg_text(fig, name)
+        role = "group" if _links(fig) else "img"
         svg = svg.replace(
             "<svg ", f'<svg class="chart-svg" role="{role}" aria-label="{html.escape(self.alt)}" '
             f'style="min-width:{min_width_px(svg)}px" ', 1)
-        svg = re.sub(r'(<svg[^>]*?) width="[^"]+" height="[^"]+"', r"\1", svg, count=1)
+        return re.sub(r'(<svg[^>]*?) width="[^"]+" height="[^"]+"', r"\1", svg, count=1)
+
+    def html(self) -> str:
+        """The chart's HTML; with a ``narrow`` figure, both layouts, the narrow one shown on
+        a phone instead of the wide one (chapters/_static/charts.css; the other is hidden
+        with display:none, so a screen reader meets one chart)."""
         box = f"chart-{self.name}"
-        return (f'<div class="chart-box" id="{box}-box"><div class="chart" id="{box}">'
-                f'<div class="chart-scroll">{svg}</div>'
+        body = f'<div class="chart-scroll chart-wide">{self._svg(self.fig, self.name)}</div>'
+        if self.narrow is not None:
+            body += ('<div class="chart-scroll chart-narrow">'
+                     f'{self._svg(self.narrow, self.name + "-narrow")}</div>')
+        return (f'<div class="chart-box" id="{box}-box"><div class="chart" id="{box}">{body}'
                 f'<p class="chart-tools"><a class="chart-open" href="#{box}">Open the chart '
                 f'full size</a><a class="chart-close" href="#{box}-box">Close the full-size '
                 "chart</a></p></div></div>")

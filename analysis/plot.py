@@ -26,6 +26,7 @@ BEGAN = {"founding": "founded", "agreement": "agreement", "handover": "handover"
 REGISTER = "register.html"   # the register of events, beside every chapter page
 LABEL_ROWS = (1.42, 1.72, 2.02, 2.32)   # heights of the labels of changes of control
 LABEL_SIZE = 8
+NARROW = 3.9   # inches: the width of a chart's phone layout (its text stays >= 9 px at 390 px)
 
 
 def link(fig: Figure, artist, gid: str, url: str, tip: str, tab: bool = True) -> None:
@@ -57,9 +58,10 @@ def event_tip(e) -> str:
     return "; ".join(parts) + ". Open its entry in the register."
 
 
-def _new(height: float, ncols: int = 1, **kw) -> tuple[Figure, list]:
+def _new(height: float, ncols: int = 1, width: float = style.WIDTH,
+         **kw) -> tuple[Figure, list]:
     style.apply()
-    fig = Figure(figsize=(style.WIDTH, height), layout="constrained")
+    fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(1, ncols, squeeze=False, **kw)[0]
     return fig, list(axes)
 
@@ -74,13 +76,17 @@ def _wrap(text: str, width: int, lines: int = 2) -> str:
     return "\n".join(parts)
 
 
-def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:
+def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp, narrow: bool = False) -> None:
     ax.set_xlim(start, end)
     years = (end - start).days / 365.25
     if years > 12:
-        ax.xaxis.set_major_locator(mdates.YearLocator(5))
+        ax.xaxis.set_major_locator(mdates.YearLocator(10 if narrow else 5))
     elif years > 4:
+        ax.xaxis.set_major_locator(mdates.YearLocator(2 if narrow else 1))
+    elif narrow and years > 1.5:
         ax.xaxis.set_major_locator(mdates.YearLocator(1))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        return
     elif years > 1.5:
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
     else:
@@ -93,12 +99,13 @@ def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:
 
 def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                      start: pd.Timestamp, end: pd.Timestamp,
-                     today: pd.Timestamp | None = None) -> Figure:
+                     today: pd.Timestamp | None = None, narrow: bool = False) -> Figure:
     """Who controlled Camp Ashraf between two dates: one band of control spells (colour and
     hatch per controller), each change of control marked with how it happened, and the
-    attacks on the camp below it, sized by the best estimate of people killed."""
+    attacks on the camp below it, sized by the best estimate of people killed. ``narrow``:
+    the layout for a phone (NARROW wide, fewer ticks, the legend in two columns)."""
     today = today or pd.Timestamp.today().normalize()
-    fig, (ax,) = _new(3.3)
+    fig, (ax,) = _new(4.8, width=NARROW) if narrow else _new(3.3)
     shown = set()
     changes: list[tuple[pd.Timestamp, str]] = []
     band: list = []   # (bar, its label): a label is kept only where it fits inside its bar
@@ -142,7 +149,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     ax.set_yticks([0, 1], ["attacks", "control"])
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
-    _date_axis(ax, start, end)
+    _date_axis(ax, start, end, narrow)
     handles = [Patch(facecolor=style.controller_colour(c), hatch=style.controller_hatch(c),
                      edgecolor="white", label=style.controller_label(c))
                for c in style.CONTROLLERS if c in shown]
@@ -160,7 +167,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         if _uncertain_date(att).any():
             handles.append(Line2D([], [], color="#444444", lw=2.2,
                                   label="bar: date known only within a range"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    fig.legend(handles=handles, loc="outside lower center", ncols=1 if narrow else 3)
     _label_changes(fig, ax, changes, band)
     return fig
 

@@ -58,18 +58,20 @@ def test_the_overlap_measure_can_fail():
 
 
 def test_whole_book_timeline_labels_never_overlap(book):
-    fig = book.control_figure().fig
-    assert overlaps(fig) == []
-    labels = [t.get_text() for t in fig.axes[0].texts]
-    # every change of control inside the window is labelled (2009 has three, 2013-15 three)
-    starts = book.data.spells["start_date"]
-    assert sum(lbl in ("handover", "raid", "emptied", "captured", "agreement")
-               for lbl in labels) == int(((starts > book.start) & (starts <= book.end)).sum())
+    chart = book.control_figure()
+    for fig in (chart.fig, chart.narrow):   # the wide layout and the phone's
+        assert overlaps(fig) == []
+        labels = [t.get_text() for t in fig.axes[0].texts]
+        # every change of control inside the window is labelled (2009 has three, 2013-15 three)
+        starts = book.data.spells["start_date"]
+        assert sum(lbl in ("handover", "raid", "emptied", "captured", "agreement")
+                   for lbl in labels) == int(((starts > book.start) & (starts <= book.end)).sum())
 
 
 @pytest.mark.parametrize("pid", PERIODS)
 def test_chapter_timeline_labels_never_overlap(pid, data):
-    assert overlaps(chapter(pid, data).control_figure().fig) == []
+    chart = chapter(pid, data).control_figure()
+    assert overlaps(chart.fig) == [] and overlaps(chart.narrow) == []
 
 
 # --- alt text -----------------------------------------------------------------------------

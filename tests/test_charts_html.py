@@ -23,7 +23,9 @@ P5 = "chapters/p5-raid-and-liberty"
 
 # the size every text of every chart is drawn at, in CSS pixels: its font size in the SVG's
 # units times the scale from those units to the screen
-TEXT_SIZES = """() => [...document.querySelectorAll('svg.chart-svg')].map(svg => {
+TEXT_SIZES = """() => [...document.querySelectorAll('svg.chart-svg')]
+  .filter(svg => svg.getClientRects().length)       // the layout shown at this width
+  .map(svg => {
   const sizes = [...svg.querySelectorAll('text')]
     .filter(t => t.textContent.trim())
     .map(t => { const m = t.getScreenCTM();   // rotated text: the scale is the vector's length
@@ -161,4 +163,9 @@ def test_screenshots_of_front_page_and_p5(browser, site, viewport):
                                 f"{viewport['width']}.png"), full_page=True)
     tab.goto(f"{site}/chapters/index.html", wait_until="load")
     assert tab.locator(".front-chart svg a[href*='register.html#ev-']").count() >= 10
+    # the timeline has a phone layout: shown at 390 px, the wide one above that
+    shown = ".chart-narrow" if viewport["width"] < 500 else ".chart-wide"
+    hidden = ".chart-wide" if viewport["width"] < 500 else ".chart-narrow"
+    assert tab.locator(f".front-chart {shown} svg").is_visible()
+    assert not tab.locator(f".front-chart {hidden} svg").is_visible()
     ctx.close()

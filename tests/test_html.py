@@ -66,7 +66,7 @@ def test_figures_load_and_have_alt_text(page, site, doc):
     """Every figure is its chart inline (vector SVG, so its marks can be links), named by an
     alt text made from the chart's data (analysis.figdata), under a numbered caption."""
     page.goto(f"{site}/{doc}.html", wait_until="networkidle")
-    svgs = page.locator("article figure svg.chart-svg")
+    svgs = page.locator("article figure .chart-wide svg.chart-svg")  # (and a phone layout)
     expected = figure_cells(doc)
     assert svgs.count() == len(expected), f"{svgs.count()} figures shown, {len(expected)} made"
     for i in range(svgs.count()):
