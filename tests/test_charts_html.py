@@ -132,12 +132,12 @@ def test_a_chart_opens_full_size_and_closes(browser, site, viewport):
     tab = ctx.new_page()
     tab.goto(f"{site}/{P5}.html", wait_until="load")
     chart = tab.locator("#chart-p5-control")
-    before = chart.locator("svg").evaluate("s => s.getBoundingClientRect().width")
+    before = chart.locator("svg >> visible=true").evaluate("s => s.getBoundingClientRect().width")
     chart.locator("a.chart-open").click()
     tab.wait_for_url(re.compile(r"#chart-p5-control$"))
     box = chart.evaluate("c => { const r = c.getBoundingClientRect();"
                          " return {pos: getComputedStyle(c).position, w: r.width, h: r.height}; }")
-    after = chart.locator("svg").evaluate("s => s.getBoundingClientRect().width")
+    after = chart.locator("svg >> visible=true").evaluate("s => s.getBoundingClientRect().width")
     assert box["pos"] == "fixed" and box["w"] >= viewport["width"] - 20, box
     assert after >= max(before * 1.3, 900), (before, after)
     (ARTIFACTS / "charts").mkdir(parents=True, exist_ok=True)
