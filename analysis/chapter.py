@@ -315,7 +315,9 @@ class Overview(_Base):
             self.figure_rows("cumulative"), self.start, self.end))
 
     def population_figure(self):
-        return figdata.Chart(plot.population(residents(self.data.population)),
+        pop = residents(self.data.population)
+        start = pop["date"].min() - pd.Timedelta(days=200)  # the first count, with a margin
+        return figdata.Chart(plot.population(pop, start, self.end),
                              "overview-population", figdata.alt_population(
                                  self.figure_rows("population"), style.PLACES))
 

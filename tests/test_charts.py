@@ -145,14 +145,17 @@ def test_every_chart_of_control_spans_the_years_its_caption_says(book, data):
 
 
 def test_no_chart_runs_past_the_books_last_year(book, data):
+    figs = [book.control_figure().fig, book.cumulative_figure().fig,
+            book.population_figure().fig]
     for pid in PERIODS:
-        for fig in (chapter(pid, data).control_figure().fig,
-                    chapter(pid, data).population_figure().fig):
-            for ax in fig.axes:
-                if ax.get_xscale() == "linear" and ax.xaxis.get_major_formatter().__class__. \
-                        __name__ == "DateFormatter":
-                    end = pd.Timestamp(ax.get_xlim()[1], unit="D")
-                    assert end <= book.end + pd.Timedelta(days=1), f"{pid}: chart ends {end}"
+        figs += [chapter(pid, data).control_figure().fig,
+                 chapter(pid, data).population_figure().fig]
+    for pid, fig in enumerate(figs):
+        for ax in fig.axes:
+            if ax.get_xscale() == "linear" and ax.xaxis.get_major_formatter().__class__. \
+                    __name__ == "DateFormatter":
+                end = pd.Timestamp(ax.get_xlim()[1], unit="D")
+                assert end <= book.end + pd.Timedelta(days=1), f"chart {pid} ends {end}"
 
 
 # --- links, SVG, PDF ----------------------------------------------------------------------
