@@ -67,6 +67,9 @@ class _Base:
                       else pd.Timestamp.today().normalize())
         self._glue_on = glue
         self.glued: dict[str, str] = {}
+        # the book's charts end with the last year the data records anything (the book's
+        # title says 1986–that year), not at the data package's date
+        self.book_end = min(last_record_year_end(self.data), self.today)
 
     def glue(self, key: str, value: str) -> None:
         """Glue a value as text, hidden where it is glued ({glue:text} shows it unquoted)."""
@@ -176,7 +179,7 @@ class Chapter(_Base):
         ev = self.data.events
         self.events = ev[ev["period_id"] == period_id].reset_index(drop=True)
         self.start = self.period["start_date"]
-        self.end = min(self.period["end_date"], self.today)
+        self.end = min(self.period["end_date"], self.book_end)
         pop = residents(self.data.population)
         self.population = pop[(pop["date"] >= self.start) & (pop["date"] <= self.end)]
         self._glue_events(self.events)
@@ -188,26 +191,39 @@ class Chapter(_Base):
                     "wounded_best", "wounded_low", "wounded_high"):
             self.glue(f"{period_id}.{col}", fmt_count(row[col]))
 
+    def control_window(self, pad_years: float = 1.0) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The dates the chart of control spans: the period with a year either side, ending
+        no later than the book's last year."""
+        pad = pd.Timedelta(days=round(365.25 * pad_years))
+        return self.start - pad, min(self.end + pad, self.book_end)
+
     def control_figure(self, pad_years: float = 1.0):
         """Control of Camp Ashraf over the period (with a year either side), attacks below."""
-        pad = pd.Timedelta(days=round(365.25 * pad_years))
-        return plot.control_timeline(self.data.spells, self.data.events,
-                                     self.start - pad, min(self.end + pad, self.today),
-                                     today=self.today)
+        start, end = self.control_window(pad_years)
+        wide, narrow = (plot.control_timeline(self.data.spells, self.data.events, start, end,
+                                              today=self.today, narrow=n) for n in (False, True))
+        rows = figdata.control_rows(self.data.spells, self.data.events, start, end, self.today)
+        return figdata.Chart(wide, f"{self.id}-control",
+                             figdata.alt_control(rows, start, end, CONTROLLER_LABELS), narrow)
 
     def casualty_figure(self):
         """Killed and wounded in the period's attacks: ranges, best estimates, every claim."""
-        return plot.casualty_ranges(self.events, self.claims)
+        return figdata.Chart(plot.casualty_ranges(self.events, self.claims),
+                             f"{self.id}-casualty",
+                             figdata.alt_casualty(self.figure_rows("casualty")))
 
     def population_figure(self):
-        return plot.population(self.population, self.start, self.end)
+        return figdata.Chart(plot.population(self.population, self.start, self.end),
+                             f"{self.id}-population",
+                             figdata.alt_population(self.figure_rows("population"),
+                                                    style.PLACES))
 
     def figure_rows(self, which: str) -> pd.DataFrame:
         """The rows a chart of this chapter draws: 'control', 'casualty' or 'population'."""
-        pad = pd.Timedelta(days=round(365.25))
         if which == "control":
-            return figdata.control_rows(self.data.spells, self.data.events, self.start - pad,
-                                        min(self.end + pad, self.today), self.today)
+            start, end = self.control_window()
+            return figdata.control_rows(self.data.spells, self.data.events, start, end,
+                                        self.today)
         if which == "casualty":
             return figdata.casualty_rows(self.events, self.claims)
         if which == "population":
@@ -237,7 +253,7 @@ class Overview(_Base):
         super().__init__(data, glue)
         d = self.data
         self.start = pd.Timestamp("1986-01-01")
-        self.end = self.today
+        self.end = self.book_end
         self.totals = derive.period_totals(d.events, d.periods)
         att = derive.attacks(d.events)
         for key, value in {
@@ -272,23 +288,35 @@ class Overview(_Base):
         self._glue_events(att)
         self._glue_population(self.data.population)
 
-    def control_figure(self):
-        return plot.control_timeline(self.data.spells, self.data.events, self.start, self.end,
-                                     today=self.today)
+    def control_figure(self, name: str = "overview-control"):
+        wide, narrow = (plot.control_timeline(self.data.spells, self.data.events, self.start,
+                                              self.end, today=self.today, narrow=n)
+                        for n in (False, True))
+        return figdata.Chart(wide, name, figdata.alt_control(
+            self.figure_rows("control"), self.start, self.end, CONTROLLER_LABELS), narrow)
 
     def totals_figure(self, measure: str = "killed"):
-        return plot.period_totals(self.totals, measure)
+        return figdata.Chart(plot.period_totals(self.totals, measure), "overview-totals",
+                             figdata.alt_totals(figdata.totals_rows(self.totals, measure),
+                                                measure))
 
     def cumulative_figure(self):
-        return plot.cumulative(derive.cumulative_killed(self.data.events), self.data.spells,
-                               self.start, self.end)
+        fig = plot.cumulative(derive.cumulative_killed(self.data.events), self.data.spells,
+                              self.start, self.end)
+        return figdata.Chart(fig, "overview-cumulative", figdata.alt_cumulative(
+            self.figure_rows("cumulative"), self.start, self.end))
 
     def population_figure(self):
-        return plot.population(residents(self.data.population))
+        pop = residents(self.data.population)
+        start = pop["date"].min() - pd.Timedelta(days=200)  # the first count, with a margin
+        return figdata.Chart(plot.population(pop, start, self.end),
+                             "overview-population", figdata.alt_population(
+                                 self.figure_rows("population"), style.PLACES))
 
     def sources_figure(self):
-        return plot.claims_by_source(derive.claims_by_source_class(self.data.claims,
-                                                                   self.data.sources))
+        return figdata.Chart(plot.claims_by_source(derive.claims_by_source_class(
+            self.data.claims, self.data.sources)), "overview-sources",
+            figdata.alt_sources(self.figure_rows("sources")))
 
     def figure_rows(self, which: str) -> pd.DataFrame:
         """The rows a chart of the overview draws: 'control', 'totals', 'cumulative',
@@ -376,6 +404,16 @@ class Overview(_Base):
         rows = rows.astype({c: "string" for c in rows.columns})
         return _markdown(md_table(rows, "Figures given, by kind of source and what they count",
                                   "tbl-claims-by-source"))
+
+
+CONTROLLER_LABELS = {c: style.controller_label(c) for c in style.CONTROLLERS}
+
+
+def last_record_year_end(d: Dataset) -> pd.Timestamp:
+    """31 December of the last year in which the data dates anything (an event, a count of
+    residents, a change of control): where the book's span, and its charts, end."""
+    dates = pd.concat([d.events["start_date"], d.population["date"], d.spells["start_date"]])
+    return pd.Timestamp(year=int(dates.max().year), month=12, day=31)
 
 
 def wikipedia_keys(sources: pd.DataFrame) -> set[str]:

@@ -1,12 +1,10 @@
-"""The front page of the site (chapters/index.md): the 1986–2025 chart of control with the
+"""The front page of the site (chapters/index.md): the chart of control with the
 attacks, and a card per period. The page is for the site only: the PDF has its own title page,
 so everything here is HTML-only output (raw HTML for the chart, Markdown wrapped in an
 ``{only} html`` block for the cards)."""
 from __future__ import annotations
 
-import base64
 import html
-import io
 import re
 from pathlib import Path
 
@@ -17,36 +15,24 @@ from .chapter import Overview
 from .figdata import show_html
 from .text import md_escape
 
-ALT = ("A timeline from 1986 to 2025 of who controlled Camp Ashraf: the MEK's base under the "
-       "Iraqi state until 2003, US forces until the end of 2008, then the Iraqi government, and "
-       "after the residents left in 2013 armed groups. Circles below the band mark the attacks "
-       "on the camp, sized by the best estimate of people killed; the largest fall in 2009, "
-       "2011 and 2013.")
-CAPTION = ("Who controlled Camp Ashraf from 1986 to today, and the attacks on the camp "
-           "(circles, sized by the best estimate of people killed). The chapter on control "
-           "explains the chart and its sources.")
-
-
-def svg_data_uri(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")  # the legend too
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+CAPTION = ("Who controlled Camp Ashraf from {first} to {last}, and the attacks on the camp "
+           "(circles, sized by the best estimate of people killed; each opens its entry in the "
+           "register of events). The chapter on control explains the chart and its sources.")
 
 
 def chart(book: Overview | None = None):
-    """The 1986–2025 chart of control with the attacks, as HTML (an image with alt text and a
-    caption linking to the chapter on control), displayed for the site only; outside a
-    notebook the HTML is returned."""
+    """The chart of control with the attacks over the book's whole span, inline (its circles
+    are links to the register; its alt text is made from the data it draws), with a caption
+    linking to the chapter on control; displayed for the site only; outside a notebook the
+    HTML is returned."""
     from IPython import get_ipython
 
     book = book or Overview(glue=False)
-    uri = svg_data_uri(book.control_figure())
+    first, last = book.start.year, book.end.year
     text = (
-        '<div class="front-chart">'
-        f'<img src="{uri}" alt="{html.escape(ALT)}" style="width:100%;height:auto" '
-        'width="630" height="330">'
-        f'<p class="front-caption">{html.escape(CAPTION)} '
-        '<a href="overview-control.html">Control of the camp, 1986–2025</a>.</p></div>')
+        '<div class="front-chart">' + book.control_figure("front-control").html()
+        + f'<p class="front-caption">{html.escape(CAPTION.format(first=first, last=last))} '
+        f'<a href="overview-control.html">Control of the camp, {first}–{last}</a>.</p></div>')
     show_html(text)
     return text if get_ipython() is None else None
 

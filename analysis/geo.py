@@ -285,6 +285,23 @@ def locator_map(feats: list[dict] | None = None, pl: pd.DataFrame | None = None)
     return fig
 
 
+def locator_chart():
+    """The map as the introduction shows it (see ``figdata.Chart``), its alt text made from
+    the places it draws."""
+    from .figdata import Chart
+
+    pl = places()
+    names = dict(zip(pl["place"], pl["name"]))
+    approx = [n for p, n in names.items() if p in ("ashraf",)]
+    alt = ("Two maps. The left one spans from Albania to eastern Iran and marks "
+           + ", ".join(names[p] for p in ("ashraf", "baghdad", "ashraf3") if p in names)
+           + ", with a frame around the region of the camp; the right map shows that region: "
+           + ", ".join(names[p] for p in ("ashraf", "liberty", "baghdad", "baquba")
+                       if p in names) + "."
+           + (f" The position of {approx[0]} is approximate (a dashed circle)." if approx else ""))
+    return Chart(locator_map(None, pl), "intro-map", alt)
+
+
 def _Step(step: float):
     from matplotlib.ticker import MultipleLocator
 

@@ -10,8 +10,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from . import style
-from .derive import SOURCE_CLASS, attacks
-from .text import fmt_count, short_date
+from .derive import GRADE_LABELS, SOURCE_CLASS, attacks
+from .register import anchor
+from .text import fmt_count, fmt_span, short_date
 
 KIND = {"host_granted_base": "base hosted by Iraq", "military_custody": "US custody",
         "formal_responsibility": "formal handover",
@@ -22,9 +23,45 @@ BEGAN = {"founding": "founded", "agreement": "agreement", "handover": "handover"
          "unknown": "unknown"}
 
 
-def _new(height: float, ncols: int = 1, **kw) -> tuple[Figure, list]:
+REGISTER = "register.html"   # the register of events, beside every chapter page
+LABEL_ROWS = (1.42, 1.72, 2.02, 2.32)   # heights of the labels of changes of control
+LABEL_SIZE = 8
+NARROW = 3.9   # inches: the width of a chart's phone layout (its text stays >= 9 px at 390 px)
+
+
+def link(fig: Figure, artist, gid: str, url: str, tip: str, tab: bool = True) -> None:
+    """Make a mark a link (on the site; ``figdata`` leaves it out of the PDF) with a tooltip.
+    ``tab``: whether the link is in the keyboard's tab order (one per event is enough)."""
+    artist.set_gid(gid)
+    artist.set_url(url)
+    links = getattr(fig, "chart_links", {})
+    if gid in links:
+        raise ValueError(f"two marks share the id {gid}")
+    links[gid] = (url, tip, tab)
+    fig.chart_links = links
+
+
+def event_url(event_id: str) -> str:
+    return f"{REGISTER}#{anchor(event_id)}"
+
+
+def event_tip(e) -> str:
+    """What a mark of an event says on hover: date, title, grade and best estimates."""
+    grade = getattr(e, "grade", None)
+    parts = [f"{fmt_span(e.start_date, e.end_date, e.date_precision)}: {e.title}"]
+    if isinstance(grade, str) and grade:
+        parts.append(f"grade: {GRADE_LABELS.get(grade, grade)}")
+    parts.append("killed (best estimate): " + (fmt_count(e.killed_best)
+                 if pd.notna(e.killed_best) else "no figure"))
+    if pd.notna(getattr(e, "wounded_best", pd.NA)):
+        parts.append(f"wounded (best estimate): {fmt_count(e.wounded_best)}")
+    return "; ".join(parts) + ". Open its entry in the register."
+
+
+def _new(height: float, ncols: int = 1, width: float = style.WIDTH,
+         **kw) -> tuple[Figure, list]:
     style.apply()
-    fig = Figure(figsize=(style.WIDTH, height), layout="constrained")
+    fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(1, ncols, squeeze=False, **kw)[0]
     return fig, list(axes)
 
@@ -39,13 +76,17 @@ def _wrap(text: str, width: int, lines: int = 2) -> str:
     return "\n".join(parts)
 
 
-def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:
+def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp, narrow: bool = False) -> None:
     ax.set_xlim(start, end)
     years = (end - start).days / 365.25
     if years > 12:
-        ax.xaxis.set_major_locator(mdates.YearLocator(5))
+        ax.xaxis.set_major_locator(mdates.YearLocator(10 if narrow else 5))
     elif years > 4:
+        ax.xaxis.set_major_locator(mdates.YearLocator(2 if narrow else 1))
+    elif narrow and years > 1.5:
         ax.xaxis.set_major_locator(mdates.YearLocator(1))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        return
     elif years > 1.5:
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
     else:
@@ -58,14 +99,16 @@ def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:
 
 def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                      start: pd.Timestamp, end: pd.Timestamp,
-                     today: pd.Timestamp | None = None) -> Figure:
+                     today: pd.Timestamp | None = None, narrow: bool = False) -> Figure:
     """Who controlled Camp Ashraf between two dates: one band of control spells (colour and
     hatch per controller), each change of control marked with how it happened, and the
-    attacks on the camp below it, sized by the best estimate of people killed."""
+    attacks on the camp below it, sized by the best estimate of people killed. ``narrow``:
+    the layout for a phone (NARROW wide, fewer ticks, the legend in two columns)."""
     today = today or pd.Timestamp.today().normalize()
-    fig, (ax,) = _new(3.3)
+    fig, (ax,) = _new(4.8, width=NARROW) if narrow else _new(3.3)
     shown = set()
-    n_changes = 0
+    changes: list[tuple[pd.Timestamp, str]] = []
+    band: list = []   # (bar, its label): a label is kept only where it fits inside its bar
     for s in spells.itertuples(index=False):
         s_end = s.end_date if pd.notna(s.end_date) else today
         if s_end < start or s.start_date > end:
@@ -73,19 +116,16 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         left, right = max(s.start_date, start), min(s_end, end)
         cid = str(s.controller)
         shown.add(cid)
-        ax.barh(1.0, right - left, left=left, height=0.55,
-                color=style.controller_colour(cid), hatch=style.controller_hatch(cid),
-                edgecolor="white", linewidth=0.8)
-        if (right - left) / (end - start) > 0.12:
-            ax.text(left + (right - left) / 2, 1.0, KIND.get(str(s.control_kind), ""),
-                    ha="center", va="center", fontsize=8, color="black",
-                    bbox={"boxstyle": "round,pad=0.2", "lw": 0, "fc": "white", "alpha": 0.9})
+        bar = ax.barh(1.0, right - left, left=left, height=0.55,
+                      color=style.controller_colour(cid), hatch=style.controller_hatch(cid),
+                      edgecolor="white", linewidth=0.8)
+        band.append((bar.patches[0], ax.text(
+            left + (right - left) / 2, 1.0, KIND.get(str(s.control_kind), ""), ha="center",
+            va="center", fontsize=8, color="black",
+            bbox={"boxstyle": "round,pad=0.2", "lw": 0, "fc": "white", "alpha": 0.9})))
         if start < s.start_date <= end:
             ax.axvline(s.start_date, ymin=0.0, ymax=1.0, color="#444444", lw=0.7, ls="--")
-            ax.annotate(BEGAN.get(str(s.began_how), str(s.began_how)),
-                        (s.start_date, 1.33), xytext=(-2, 0), textcoords="offset points",
-                        rotation=90, ha="right", va="bottom", fontsize=7.5, color="#333333")
-            n_changes += 1
+            changes.append((s.start_date, BEGAN.get(str(s.began_how), str(s.began_how))))
     att = attacks(events)
     att = att[(att["place"].astype("string") == "ashraf")
               & (att["start_date"] >= start) & (att["start_date"] <= end)]
@@ -99,17 +139,17 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
             ax.hlines(np.zeros(len(wide)), wide["start_date"], wide["end_date"],
                       color="#444444", lw=2.2, zorder=2)
         partisan = _partisan_only(att)
-        for mask, face in ((~partisan, style.OKABE_ITO["vermillion"]), (partisan, "white")):
-            if mask.any():
-                ax.scatter(att["start_date"][mask], np.zeros(int(mask.sum())), s=sizes[mask],
-                           marker="o", facecolor=face, edgecolor=style.OKABE_ITO["vermillion"]
-                           if face == "white" else "black", lw=0.9 if face == "white" else 0.5,
-                           zorder=3)
+        for e, size, hollow in zip(att.itertuples(index=False), sizes, partisan):
+            mark, = ax.plot([e.start_date], [0.0], ls="", marker="o", ms=float(np.sqrt(size)),
+                            mfc="white" if hollow else style.OKABE_ITO["vermillion"],
+                            mec=style.OKABE_ITO["vermillion"] if hollow else "black",
+                            mew=0.9 if hollow else 0.5, zorder=3)
+            link(fig, mark, f"ev-{e.event_id}", event_url(e.event_id), event_tip(e))
     ax.set_ylim(-0.45, 2.45)
     ax.set_yticks([0, 1], ["attacks", "control"])
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
-    _date_axis(ax, start, end)
+    _date_axis(ax, start, end, narrow)
     handles = [Patch(facecolor=style.controller_colour(c), hatch=style.controller_hatch(c),
                      edgecolor="white", label=style.controller_label(c))
                for c in style.CONTROLLERS if c in shown]
@@ -127,8 +167,48 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         if _uncertain_date(att).any():
             handles.append(Line2D([], [], color="#444444", lw=2.2,
                                   label="bar: date known only within a range"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    fig.legend(handles=handles, loc="outside lower center", ncols=1 if narrow else 3)
+    _label_changes(fig, ax, changes, band)
     return fig
+
+
+def _label_changes(fig: Figure, ax, changes, band) -> None:
+    """Label each change of control beside its dashed line, above the band: right of the
+    line if it can, else left of it, in the lowest of LABEL_ROWS where it overlaps no label
+    already placed (boxes measured by the renderer, not guessed): changes a few weeks apart
+    (2009; 2013-15) get rows of their own instead of printing over each other. Raises if
+    no place is left. A label inside the band is kept only where it fits inside its bar."""
+    texts = [ax.annotate(label, (x, LABEL_ROWS[0]), xytext=(2, 0), textcoords="offset points",
+                         ha="left", va="bottom", fontsize=LABEL_SIZE, color="#333333",
+                         bbox={"boxstyle": "square,pad=0.1", "lw": 0, "fc": "white",
+                               "alpha": 0.85})
+             for x, label in sorted(changes, key=lambda c: c[0])]
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()  # the renderer that draw used (Agg, as for the PDF/SVG)
+    for bar, label in band:
+        inside, box = bar.get_window_extent(renderer), label.get_window_extent(renderer)
+        if box.x0 < inside.x0 + 2 or box.x1 > inside.x1 - 2:
+            label.remove()
+    frame = ax.get_window_extent(renderer)
+    placed: list[list] = [[] for _ in LABEL_ROWS]
+    for t in texts:
+        sides = []
+        for ha, dx in (("left", 2), ("right", -2)):
+            t.set_horizontalalignment(ha)
+            t.xyann = (dx, 0)
+            box = t.get_window_extent(renderer)
+            if box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1:
+                sides.append((ha, dx, box))
+        for (row, boxes), (ha, dx, box) in ((r, s) for r in zip(LABEL_ROWS, placed)
+                                            for s in sides):
+            if all(box.x1 + 3 < b.x0 or box.x0 > b.x1 + 3 for b in boxes):
+                t.set_horizontalalignment(ha)
+                t.xyann = (dx, 0)
+                t.xy = (t.xy[0], row)
+                boxes.append(box)
+                break
+        else:
+            raise ValueError(f"no room for the label '{t.get_text()}' of a change of control")
 
 
 def _uncertain_date(events: pd.DataFrame) -> pd.Series:
@@ -170,17 +250,25 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
     fig, axes = _new(height, ncols=len(measures), sharey=True)
     ypos = np.arange(len(att))
     used = set()
+    tabbed: set[str] = set()
     for ax, measure in zip(axes, measures):
         low, best, high = (f"{measure}_low", f"{measure}_best", f"{measure}_high")
         for y, e in zip(ypos, att.itertuples(index=False)):
             lo, be, hi = getattr(e, low), getattr(e, best), getattr(e, high)
+            url, tip = event_url(e.event_id), event_tip(e)
+            first = e.event_id not in tabbed   # one stop of the tab key per event
+            tabbed.add(e.event_id)
             if pd.isna(lo):
-                ax.text(0.02, y, "no figure given", va="center", ha="left", fontsize=7,
-                        color="#777777", transform=ax.get_yaxis_transform())
+                none = ax.text(0.02, y, "no figure given", va="center", ha="left", fontsize=8,
+                               color="#666666", transform=ax.get_yaxis_transform())
+                link(fig, none, f"ev-{e.event_id}-{measure}", url, tip, tab=first)
                 continue
-            ax.plot([lo, hi], [y, y], color="#BBBBBB", lw=5, solid_capstyle="butt", zorder=1)
+            bar, = ax.plot([lo, hi], [y, y], color="#BBBBBB", lw=5, solid_capstyle="butt",
+                           zorder=1)
+            link(fig, bar, f"ev-{e.event_id}-{measure}", url, tip, tab=first)
             if pd.notna(be):  # no tick where no source may give the best estimate
-                ax.plot([be, be], [y - 0.32, y + 0.32], color="black", lw=1.6, zorder=2)
+                tick, = ax.plot([be, be], [y - 0.32, y + 0.32], color="black", lw=1.6, zorder=2)
+                link(fig, tick, f"ev-{e.event_id}-{measure}-best", url, tip, tab=False)
             mine = claims[(claims["event_id"] == e.event_id) & (claims["measure"] == measure)
                           & (claims["group"].astype("string") == "residents")]
             mine = mine.sort_values(["point", "claim_id"], kind="stable")
@@ -190,8 +278,13 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
                 marker, colour = style.SOURCE_MARKERS[cls]
                 used.add(cls)
                 open_ = str(c.qualifier) in ("at_least", "up_to")
-                ax.scatter([c.point], [y + dy], marker=marker, s=26, zorder=3,
-                           facecolor="white" if open_ else colour, edgecolor=colour, lw=0.9)
+                mark, = ax.plot([c.point], [y + dy], ls="", marker=marker, ms=float(np.sqrt(26)),
+                                zorder=3, mfc="white" if open_ else colour, mec=colour,
+                                mew=0.9)
+                link(fig, mark, f"claim-{c.claim_id}", url,
+                     f"{c.quoted}: {fmt_count(c.point)} {measure}"
+                     f"{' (' + str(c.qualifier).replace('_', ' ') + ')' if open_ else ''}. "
+                     + tip, tab=False)
         values = pd.concat([att[f"{measure}_{x}"] for x in ("low", "best", "high")])
         values = values.dropna().astype(float)
         top = float(values.max()) if len(values) else 1.0
@@ -308,8 +401,8 @@ def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
     handles += [Patch(facecolor=style.controller_colour(c), hatch=style.controller_hatch(c),
                       edgecolor="white", label=style.controller_label(c))
                 for c in shown]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=7.5,
-               title="strip below zero: who controlled Camp Ashraf", title_fontsize=7.5)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8,
+               title="strip below zero: who controlled Camp Ashraf", title_fontsize=8)
     return fig
 
 

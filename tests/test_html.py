@@ -63,15 +63,19 @@ def test_page_opens_cleanly(page, site, doc):
 
 @pytest.mark.parametrize("doc", [d for d in toc_docnames() if figure_cells(d)])
 def test_figures_load_and_have_alt_text(page, site, doc):
+    """Every figure is its chart inline (vector SVG, so its marks can be links), named by an
+    alt text made from the chart's data (analysis.figdata), under a numbered caption."""
     page.goto(f"{site}/{doc}.html", wait_until="networkidle")
-    imgs = page.locator("article figure img")
+    svgs = page.locator("article figure .chart-wide svg.chart-svg")  # (and a phone layout)
     expected = figure_cells(doc)
-    assert imgs.count() == len(expected), f"{imgs.count()} figures shown, {len(expected)} made"
-    for i in range(imgs.count()):
-        img = imgs.nth(i)
-        assert img.evaluate("i => i.complete && i.naturalWidth > 0"), "figure did not load"
-        assert (img.get_attribute("alt") or "").strip(), "figure without alt text"
-        assert img.get_attribute("src").endswith(".svg"), "figure is not vector (SVG)"
+    assert svgs.count() == len(expected), f"{svgs.count()} figures shown, {len(expected)} made"
+    for i in range(svgs.count()):
+        svg = svgs.nth(i)
+        assert svg.evaluate("s => s.getBoundingClientRect().width > 100 && "
+                            "s.getBoundingClientRect().height > 30 && "
+                            "s.querySelectorAll('text').length > 0"), "figure not drawn"
+        assert len((svg.get_attribute("aria-label") or "").strip()) > 40, "figure without alt text"
+        assert svg.get_attribute("role") in ("img", "group")
     captions = page.locator("article figure figcaption").all_inner_texts()
     assert all(re.match(r"Fig\. \d+\.\d+", c.strip()) for c in captions), captions
 

@@ -308,7 +308,8 @@ def test_every_downloaded_notebook_has_the_outputs_of_the_page(built_html):
         assert any(outs), f"{doc}: the downloaded notebook has no outputs"
         text = json.dumps(nb)
         if "ch.figure" in (ROOT / f"{doc}.md").read_text(encoding="utf-8"):
-            assert "image/svg+xml" in text, f"{doc}: the download has no figure"
+            assert "chart-svg" in text and "application/pdf" in text, \
+                f"{doc}: the download has no figure"
         if "{glue:" in (ROOT / f"{doc}.md").read_text(encoding="utf-8"):
             assert "application/papermill.record" in text or '"scrapbook"' in text, \
                 f"{doc}: the download has no glued values"

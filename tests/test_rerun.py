@@ -99,6 +99,6 @@ def test_documented_commands_work(scratch_book):
             out = scratch_book / "tmp" / "p4-run.ipynb"
             assert out.exists() and '"outputs"' in out.read_text(), cmd
             text = out.read_text()
-            assert "image/svg+xml" in text, f"`{cmd}` wrote a notebook without its figures"
+            assert "chart-svg" in text, f"`{cmd}` wrote a notebook without its figures"
             out.unlink()
     assert len(ran) >= 5

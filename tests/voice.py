@@ -161,6 +161,7 @@ def page_blocks(html: str) -> list[str]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
+    labels = [svg["aria-label"] for svg in soup.find_all("svg") if svg.get("aria-label")]
     for tag in soup(["script", "style", "noscript", "pre", "code", "svg", "template"]):
         tag.decompose()
     for tag in soup.select(".citation, [role=doc-biblioentry], .bibtex, "
@@ -177,7 +178,7 @@ def page_blocks(html: str) -> list[str]:
     for img in soup.find_all("img"):
         if img.get("alt"):
             out.append(img["alt"])
-    return out
+    return out + labels   # a chart's alt text is its SVG's aria-label
 
 
 def check_site(html_dir: Path) -> list[Hit]:

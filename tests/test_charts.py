@@ -1,0 +1,209 @@
+"""The charts themselves, without a build: labels that never overlap (measured by the
+renderer), alt text made from the data each chart draws, the range of every chart against
+its caption, links from the event marks to the register, and inline SVG that is
+deterministic, self-contained and legible on a phone."""
+from __future__ import annotations
+
+import base64
+import re
+from itertools import combinations
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, figure_cells, period_chapters, toc_docnames
+
+PERIODS = [f"p{i}" for i in range(1, 9)]
+
+
+@pytest.fixture(scope="module")
+def book():
+    from analysis.chapter import Overview
+
+    return Overview(glue=False)
+
+
+@pytest.fixture(scope="module")
+def data(book):
+    return book.data
+
+
+def chapter(pid, data):
+    from analysis.chapter import Chapter
+
+    return Chapter(pid, data=data, glue=False)
+
+
+def overlaps(fig) -> list[tuple[str, str]]:
+    """Pairs of texts of a figure whose drawn boxes intersect (tick labels, annotations,
+    labels in the band, the legend's entries), as the renderer measures them."""
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    from matplotlib.text import Text
+
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    return [(a, b) for (a, ba), (b, bb) in combinations(boxes, 2)
+            if ba.width and bb.width and ba.overlaps(bb)]
+
+
+def test_the_overlap_measure_can_fail():
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.subplots()
+    ax.annotate("handover", (0.5, 0.5), rotation=90)
+    ax.annotate("raid", (0.501, 0.5), rotation=90)
+    assert ("handover", "raid") in overlaps(fig)
+
+
+def test_whole_book_timeline_labels_never_overlap(book):
+    chart = book.control_figure()
+    for fig in (chart.fig, chart.narrow):   # the wide layout and the phone's
+        assert overlaps(fig) == []
+        labels = [t.get_text() for t in fig.axes[0].texts]
+        # every change of control inside the window is labelled (2009 has three, 2013-15 three)
+        starts = book.data.spells["start_date"]
+        assert sum(lbl in ("handover", "raid", "emptied", "captured", "agreement")
+                   for lbl in labels) == int(((starts > book.start) & (starts <= book.end)).sum())
+
+
+@pytest.mark.parametrize("pid", PERIODS)
+def test_chapter_timeline_labels_never_overlap(pid, data):
+    chart = chapter(pid, data).control_figure()
+    assert overlaps(chart.fig) == [] and overlaps(chart.narrow) == []
+
+
+# --- alt text -----------------------------------------------------------------------------
+
+def test_alt_text_names_every_attack_drawn_and_no_other_event(data):
+    from analysis import derive
+
+    attacks = set(derive.attacks(data.events)["event_id"])
+    others = data.events[~data.events["event_id"].isin(attacks)]
+    for pid in PERIODS:
+        ch = chapter(pid, data)
+        alt = ch.casualty_figure().alt
+        for e in ch.events[ch.events["event_id"].isin(attacks)].itertuples():
+            assert e.title in alt, f"{pid}: the casualty chart draws '{e.title}', its alt text omits it"
+        for e in others[others["period_id"] == pid].itertuples():
+            assert e.title not in alt, f"{pid}: alt text names '{e.title}', which is no attack"
+    # the January 2011 rally at the gates is not an attack, in the chart or its alt text
+    p5 = chapter("p5", data).casualty_figure().alt
+    gate = data.events.set_index("event_id").loc["2011-01-07-gate-attack", "title"]
+    assert gate not in p5 and "January 2011" not in p5
+
+
+def test_alt_text_follows_the_data(data):
+    """Change the data and the alt text changes with it: it is never typed."""
+    import copy
+
+    ch = chapter("p5", data)
+    before = ch.casualty_figure().alt
+    raid = data.events["event_id"] == "2011-04-08-raid"
+    events = data.events.copy()
+    events.loc[raid, "title"] = "A renamed raid"
+    events.loc[raid, "killed_best"] = 99
+    changed = copy.copy(data)
+    changed.events = events  # Dataset's tables are cached properties: this one replaced
+    after = chapter("p5", changed).casualty_figure().alt
+    assert after != before and "A renamed raid" in after and "best estimate 99" in after
+    for name in ("control", "casualty"):
+        chart = getattr(chapter("p5", changed), f"{name}_figure")()
+        assert 'aria-label="' in chart.html()
+
+
+def test_every_figure_cell_takes_its_alt_text_from_the_data():
+    for doc in toc_docnames():
+        for f in figure_cells(doc):
+            assert not f["alt"], f"{doc}: {f['name']} has a typed alt text"
+
+
+# --- ranges against titles ----------------------------------------------------------------
+
+def test_every_chart_of_control_spans_the_years_its_caption_says(book, data):
+    """'from YYYY to YYYY' in a caption is the chart's first and last year; the book's span
+    (the table of contents says 1986–YYYY) is the whole-book chart's."""
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    first, last = map(int, re.search(r"Across (\d{4})–(\d{4})", toc).groups())
+    assert (book.start.year, book.end.year) == (first, last)
+    xlim = [pd.Timestamp(x, unit="D") for x in book.control_figure().fig.axes[0].get_xlim()]
+    assert xlim[0].year == first and xlim[1].year == last, xlim
+    checked = 0
+    for doc in toc_docnames():
+        for f in figure_cells(doc):
+            if not f["name"].endswith("-control"):
+                continue
+            years = tuple(map(int, re.search(r"from (\d{4}) to (\d{4})", f["caption"]).groups()))
+            owner = f["name"].split("-")[1]
+            start, end = (book.start, book.end) if owner == "overview" else \
+                chapter(owner, data).control_window()
+            assert years == (start.year, end.year), f"{f['name']}: caption {years}, chart " \
+                f"{start.year}-{end.year}"
+            checked += 1
+    assert checked == len(period_chapters()) + 1
+
+
+def test_no_chart_runs_past_the_books_last_year(book, data):
+    figs = [book.control_figure().fig, book.cumulative_figure().fig,
+            book.population_figure().fig]
+    for pid in PERIODS:
+        figs += [chapter(pid, data).control_figure().fig,
+                 chapter(pid, data).population_figure().fig]
+    for pid, fig in enumerate(figs):
+        for ax in fig.axes:
+            if ax.get_xscale() == "linear" and ax.xaxis.get_major_formatter().__class__. \
+                    __name__ == "DateFormatter":
+                end = pd.Timestamp(ax.get_xlim()[1], unit="D")
+                assert end <= book.end + pd.Timedelta(days=1), f"chart {pid} ends {end}"
+
+
+# --- links, SVG, PDF ----------------------------------------------------------------------
+
+def test_casualty_and_timeline_marks_link_to_the_register(data):
+    from analysis import register
+
+    ch = chapter("p5", data)
+    for chart in (ch.casualty_figure(), ch.control_figure()):
+        svg = chart.html()
+        links = re.findall(r'<a href="register\.html#([^"]+)"[^>]*><title>([^<]+)</title>',
+                           svg)
+        assert links, f"{chart.name}: no mark links to the register"
+        rows = ch.figure_rows("casualty" if "casualty" in chart.name else "control")
+        ids = set(rows["event_id"]) - {""}
+        assert {a for a, _ in links} == {register.anchor(i) for i in ids}
+        raid = [t for a, t in links if a == "ev-2011-04-08-raid"][0]
+        for part in ("8 April 2011", "raid", "grade: confirmed", "killed (best estimate): 34"):
+            assert part in raid, raid
+        assert 'target="_blank"' not in svg
+
+
+def test_inline_svg_is_deterministic_self_contained_and_has_unique_ids(data):
+    ch = chapter("p5", data)
+    one, two = ch.casualty_figure().html(), ch.casualty_figure().html()
+    assert one == two
+    assert "<?xml" not in one and "<metadata" not in one and "DOCTYPE" not in one
+    page = one + ch.control_figure().html()
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "two elements of one page share an id"
+    for ref in re.findall(r'url\(#([^)]+)\)|xlink:href="#([^"]+)"', page):
+        assert (ref[0] or ref[1]) in ids, f"a reference to a missing id: {ref}"
+
+
+def test_pdf_of_a_chart_has_no_links(data):
+    chart = chapter("p5", data).casualty_figure()
+    pdf = base64.b64decode(chart._repr_mimebundle_()["application/pdf"])
+    assert pdf[:5] == b"%PDF-" and b"/URI" not in pdf and b"/Link" not in pdf
+    assert "register.html" in chart.html()  # the links are still there for the site
+
+
+def test_chart_text_stays_legible_at_its_minimum_width(data):
+    from analysis import figdata
+
+    for pid in PERIODS:
+        for chart in (chapter(pid, data).control_figure(), chapter(pid, data).casualty_figure()):
+            svg = figdata.svg_text(chart.fig, chart.name)
+            width = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg).group(1))
+            smallest = min(float(s) for s in figdata._FONT.findall(svg))
+            assert smallest * figdata.min_width_px(svg) / width >= figdata.MIN_TEXT_PX
+            assert f"min-width:{figdata.min_width_px(svg)}px" in chart.html()
