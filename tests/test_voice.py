@@ -79,6 +79,8 @@ def test_the_checker_catches_loaded_words_in_titles_cells_captions_and_alt_text(
     "Regime agents rallied at the gate.",
     "The regime-backed militia shelled the camp (see https://example.org/a).",
     "Anti-terrorist units entered the camp.",
+    "The MEK stayed at Ashraf as a guest of the Iraqi government.",
+    "Iraq hosted the MEK at the camp for two decades.",
 ])
 def test_an_unattributed_sentence_is_caught(sentence):
     assert voice.check_text(sentence), sentence
@@ -98,6 +100,7 @@ def test_an_unattributed_sentence_is_caught(sentence):
     "2013-09-01-attack--wikipedia-massacre-52",
     "An order under the Terrorism Act 2000 added the group to the list.",
     "The commission found no evidence that the group had planned terrorist acts.",
+    "The MEK said it had been a guest of Iraq.",
 ])
 def test_an_attributed_or_quoted_sentence_passes(sentence):
     assert voice.check_text(sentence) == [], sentence
