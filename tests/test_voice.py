@@ -79,6 +79,8 @@ def test_the_checker_catches_loaded_words_in_titles_cells_captions_and_alt_text(
     "Regime agents rallied at the gate.",
     "The regime-backed militia shelled the camp (see https://example.org/a).",
     "Anti-terrorist units entered the camp.",
+    "The MEK stayed at Ashraf as a guest of the Iraqi government.",
+    "Iraq hosted the MEK at the camp for two decades.",
 ])
 def test_an_unattributed_sentence_is_caught(sentence):
     assert voice.check_text(sentence), sentence
@@ -98,6 +100,30 @@ def test_an_unattributed_sentence_is_caught(sentence):
     "2013-09-01-attack--wikipedia-massacre-52",
     "An order under the Terrorism Act 2000 added the group to the list.",
     "The commission found no evidence that the group had planned terrorist acts.",
+    "The MEK said it had been a guest of Iraq.",
 ])
 def test_an_attributed_or_quoted_sentence_passes(sentence):
     assert voice.check_text(sentence) == [], sentence
+
+
+def _data_text_hits(rows):
+    return [h for r in rows for col in ("title", "description", "note")
+            for h in voice.check_text(r.get(col) or "", f"events.csv {r['event_id']} {col}")]
+
+
+def test_event_texts_in_the_data_keep_the_books_voice():
+    """Titles, descriptions and notes of data/events.csv: the same rule as the built pages."""
+    import csv
+    from pathlib import Path
+    with open(Path(__file__).resolve().parents[1] / "data" / "events.csv", encoding="utf-8") as f:
+        hits = _data_text_hits(list(csv.DictReader(f)))
+    assert not hits, "\n".join(map(str, hits))
+
+
+@pytest.mark.parametrize("description", [
+    "The MEK lived at Ashraf as a guest of the Iraqi government.",   # euphemism
+    "Regime forces shelled the camp.",                                # charged word
+])
+def test_a_seeded_loaded_word_in_an_event_description_is_caught(description):
+    row = {"event_id": "seeded", "title": "Seeded event", "description": description, "note": ""}
+    assert _data_text_hits([row])

@@ -46,6 +46,9 @@ TERMS: dict[str, list[str]] = {
         r"compounds?", r"militants?", r"guerrill?as?", r"rebels?", r"fanatic\w*",
         r"extremists?", r"enclave",
     ],
+    "euphemisms that take one side's view (the MEK 'hosted' as a 'guest'; its fighters 'freedom fighters')": [
+        r"guests?", r"freedom fighters?", r"safe haven", r"hospitality", r"host(?:ed)? the (?:MEK|group|PMOI)",
+    ],
 }
 
 # Who may be named as using a word: organisations, governments, officials, sources.
