@@ -135,7 +135,8 @@ def fold_quotes(fragments, folder=None) -> int:
                     row[col] = r.get(col, "")
                 if row["quote"]:
                     row["no_quote_reason"] = ""
-                if r.get("claim_date"):
+                if r.get("claim_date") and not row["claim_date"].startswith(r["claim_date"]):
+                    # a YYYY or YYYY-MM date keeps a fuller date already within it
                     row["claim_date"] = _iso(r["claim_date"])
                 if r.get("date_basis"):
                     row["date_basis"] = r["date_basis"]
