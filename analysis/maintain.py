@@ -137,7 +137,7 @@ def fold_quotes(fragments, folder=None) -> int:
                     row["no_quote_reason"] = ""
                 if r.get("claim_date") and not row["claim_date"].startswith(r["claim_date"]):
                     # a YYYY or YYYY-MM date keeps a fuller date already within it
-                    row["claim_date"] = _iso(r["claim_date"])
+                    row["claim_date"] = _iso(r["claim_date"], events[ev]["start_date"])
                 if r.get("date_basis"):
                     row["date_basis"] = r["date_basis"]
                 if r.get("note") and r["note"] not in row.get("note", ""):
@@ -155,10 +155,11 @@ def fold_quotes(fragments, folder=None) -> int:
     return 1 if unplaced else 0
 
 
-def _iso(value: str) -> str:
-    """A fragment's YYYY or YYYY-MM as the first day (the schema's date type)."""
-    if len(value) == 4:
-        return value + "-01-01"
-    if len(value) == 7:
-        return value + "-01"
+def _iso(value: str, event_start: str = "") -> str:
+    """A fragment's YYYY or YYYY-MM as a day (the schema's date type): the event's start
+    where that falls within it (a claim is not dated before its event), else the first day."""
+    if len(value) in (4, 7):
+        if event_start.startswith(value):
+            return event_start
+        return value + ("-01-01" if len(value) == 4 else "-01")
     return value
