@@ -22,7 +22,7 @@ def fill_estimates(folder=None) -> int:
     folder = data_dir(folder)
     d = Dataset(folder)
     expected = expected_event_counts(d.claims, d.sources)
-    graded = grades(d.events, d.claims, d.sources)
+    graded = grades(d.events, d.claims, d.sources, d.attestations)
     path = folder / "events.csv"
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)

@@ -403,7 +403,7 @@ def _rule_estimates(d, bib):
                            "fix those claims, then run `make estimates`"))
     cl = cl[~bad]
     expected = expected_event_counts(cl, so)
-    graded = grades(ev, cl, so)
+    graded = grades(ev, cl, so, d.attestations)
     for r in ev.itertuples(index=False):
         if r.event_id in held:
             continue
@@ -662,7 +662,7 @@ RULES = [  # (rule, the tables it reads)
     (_rule_population, ("population",)),
     (_rule_periods, ("periods",)),
     (_rule_spells, ("spells", "events")),
-    (_rule_estimates, ("events", "claims", "sources")),
+    (_rule_estimates, ("events", "claims", "sources", "attestations")),
     (_rule_attestations, ("attestations", "claims", "events")),
 ]
 
