@@ -653,6 +653,23 @@ def coverage_lines(d: Dataset, bib: Path | None = None) -> list[str]:
             f"{QUOTE_TARGET:.0%})" for name, (n, total) in coverage(d, bib).items()]
 
 
+def _rule_changes(d, bib):
+    """every change since the previous release to an event's best estimate, grade, dates or
+    type has a reason in data/changes.csv"""
+    from .changes import PREVIOUS, changed_events
+    if not (d.folder / "releases" / PREVIOUS / "events.csv").exists():
+        return [Problem(_rel(d.folder / "releases" / PREVIOUS / "events.csv"), None, None,
+                        "file not found", f"the events.csv of release {PREVIOUS}")]
+    out = []
+    for r in changed_events(d.folder).itertuples(index=False):
+        if not r.reason:
+            out.append(Problem(_f(d, "changes.csv"), None, "reason",
+                               f"event '{r.event_id}': {r.field} changed since {PREVIOUS} "
+                               f"('{r.old}' to '{r.new}') with no reason",
+                               f"a row '{r.event_id},{r.field},<why>'"))
+    return out
+
+
 RULES = [  # (rule, the tables it reads)
     (_rule_unique_ids, ()),
     (_rule_dates, ()),
@@ -664,6 +681,7 @@ RULES = [  # (rule, the tables it reads)
     (_rule_spells, ("spells", "events")),
     (_rule_estimates, ("events", "claims", "sources", "attestations")),
     (_rule_attestations, ("attestations", "claims", "events")),
+    (_rule_changes, ("events",)),
 ]
 
 
