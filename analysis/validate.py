@@ -662,7 +662,7 @@ def _rule_changes(d, bib):
                         "file not found", f"the events.csv of release {PREVIOUS}")]
     out = []
     for r in changed_events(d.folder).itertuples(index=False):
-        if not r.reason:
+        if not r.reason and r.new != "added":  # a new event needs no reason
             out.append(Problem(_f(d, "changes.csv"), None, "reason",
                                f"event '{r.event_id}': {r.field} changed since {PREVIOUS} "
                                f"('{r.old}' to '{r.new}') with no reason",
