@@ -5,6 +5,8 @@ import sys
 USAGE = """usage: python -m analysis COMMAND
   validate [DIR]        check data/ (or DIR): structure, frictionless, cross-table rules
   fill-estimates [DIR]  write each event's low / best / high into events.csv from its claims
+  fold-quotes FRAGMENT.csv ... [--data DIR]
+                        merge quote fragments into attestations.csv and casualty_claims.csv
   codebook              print the codebook page (MyST) generated from datapackage.json"""
 
 
@@ -20,6 +22,13 @@ def main() -> int:
     if cmd == "fill-estimates":
         from .maintain import fill_estimates
         return fill_estimates(rest[0] if rest else None)
+    if cmd == "fold-quotes":
+        from .maintain import fold_quotes
+        folder = None
+        if "--data" in rest:
+            i = rest.index("--data")
+            folder, rest = rest[i + 1], rest[:i] + rest[i + 2:]
+        return fold_quotes(rest, folder)
     if cmd == "codebook":
         from .codebook import main as run
         return run(rest)

@@ -13,8 +13,9 @@ The rule (also printed in the methods chapter, from ``RULE``):
   other. The speaker is whoever gave the figure, not the outlet that carried it: a UN count
   reported by a news agency ranks as the UN's, a hospital's count reported by a news agency
   as the Iraqi government's. Within that kind the most recent claim wins (a later count
-  supersedes an earlier one; an undated claim counts as the oldest), and on a tie the larger
-  figure.
+  supersedes an earlier one; an undated claim - no date stated and no dated document
+  - ranks after every dated claim of its kind: the rule does not guess its age), and on a tie
+  the larger figure.
 - Two kinds of figure never give the best estimate, whatever their speaker: a figure from a
   source the research notes flag as unreliable (``flagged`` in sources.csv), and a figure
   known only second-hand, as another text quotes a document nobody on the team read
@@ -51,21 +52,42 @@ GRADE_LABELS = {"confirmed": "confirmed", "corroborated": "corroborated",
                 "contested": "contested"}
 
 GRADE_RULE = """\
-Every event is graded from its sources (the ``source_keys`` of events.csv and the sources of
-its claims), counted as witnesses: copies of one text (every Wikipedia text, old or current,
-with its mirrors, translations and summaries; reprints of one wire story) share a
-``witness_group`` in sources.csv and count once. A witness is independent unless its source is
-partisan (MEK/NCRI, Iranian-state-aligned), of unassessed alignment, a commissioned report,
-'other', or flagged as unreliable. The first grade that applies is the event's:
+Every event is graded from its attestations (attestations.csv): one row per source that reports
+it, with the source's own words. Only what the sources say counts:
+- only a row with a quote counts, and only if the source itself says the event happened
+  (``attests`` holds 'occurred'); a row without a quote (print only, paywalled, audio, not in
+  any stored copy) counts for nothing;
+- copies of one text count once (a ``witness_group`` in sources.csv: every Wikipedia text, a
+  wire story's reprints), and a relay counts as the party it relays, once: a UN statement
+  reposted on a partisan site is the UN's, read through a relay; Wikipedia or a newspaper
+  repeating what the MEK said is the MEK's word, not an independent one;
+- a witness is independent unless its speaker (the source's, or for a relay the party relayed)
+  is partisan (MEK/NCRI, Iranian-state-aligned), of unassessed alignment, commissioned, 'other',
+  or the source is flagged as unreliable;
+- a first-hand witness is a source reporting on its own account (``stance`` 'first_hand') or
+  the acting body's own record of its own act ('own_act').
+The first grade that applies is the event's:
 - contested: the sources dispute who was responsible (``perpetrator_status`` 'disputed');
-- confirmed: a UN body, an NGO or a court speaks to the event (as a source, or as the speaker of
-  one of its figures read at first hand from an unflagged source), or the sources establish who
-  carried it out (``perpetrator_status`` 'confirmed') and at least one independent witness
-  reports it;
-- corroborated: two or more independent witnesses report it;
-- single_source: one independent witness reports it;
-- partisan_only: no independent witness; only partisan, flagged, unassessed or other sources.
+- confirmed: the acting body's own record of the act (a Federal Register notice, an Official
+  Journal, a court judgment, Hansard, a UN body's release about its own action) establishes it;
+  or two or more independent first-hand witnesses report it, one of them a UN body, an NGO or a
+  court;
+- corroborated: two or more independent first-hand witnesses report it;
+- single_source: one independent witness reports it (a single secondary or relayed mention
+  never outranks two independent first-hand reports);
+- partisan_only: no independent witness; only partisan, flagged, unassessed or other voices, or
+  no quoted attestation at all.
 """
+GRADE_MEANINGS = {
+    "confirmed": "The act is on the acting body's own record, or two independent first-hand "
+                 "reports, one by the UN, an NGO or a court, agree that it happened.",
+    "corroborated": "Two independent first-hand reports say it happened.",
+    "single_source": "One independent source says it happened; nobody independent confirms it.",
+    "partisan_only": "Only a party to the conflict (or a source of unknown or poor standing) "
+                     "says it happened.",
+    "contested": "The sources agree something happened but dispute who was responsible.",
+}
+"""What each grade means to a reader, in one sentence."""
 
 MEASURES = ("killed", "wounded", "detained", "missing", "relocated", "died")
 ATTACK_TYPES = ("air_raid", "missile_attack", "bombing", "raid", "rocket_attack", "assault")
@@ -150,58 +172,101 @@ def _keys(value) -> list[str]:
     return [k for k in str(value).split(";") if k]
 
 
-def witnesses(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """One row per (event, witness): the witness group, its kind (the speaker_type of its
-    source), whether it is independent; from the event's source_keys and its claims' sources."""
+def _attestations_frame(events: pd.DataFrame, attestations) -> pd.DataFrame:
+    """attestations, or (for frames without one) every source key of an event as a quoted
+    first-hand report of its occurrence."""
+    if attestations is not None:
+        return attestations
+    rows = [{"event_id": e.event_id, "source_key": k, "attests": "occurred",
+             "stance": "first_hand", "relays": pd.NA, "quote": "(source_keys)"}
+            for e in events.itertuples(index=False) for k in _keys(getattr(e, "source_keys", ""))]
+    return pd.DataFrame(rows, columns=["event_id", "source_key", "attests", "stance", "relays",
+                                       "quote"])
+
+
+def _text(v) -> str:
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip()
+
+
+def witnesses(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame,
+              attestations: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per (event, witness) by ``GRADE_RULE``: the witness (a witness group, or
+    'relay:<speaker>' for a relayed party), its kind (speaker type), whether it is independent,
+    first-hand, the acting body's own record; from the quoted attestations that say the event
+    occurred. (claims is accepted for the older signature and not used: a claim's source
+    counts when it has an attestation row.)"""
     s = _sources_frame(sources).set_index("source_key")
-    rows = []
-    by_event = claims.groupby("event_id", observed=True)["source_key"].apply(list).to_dict() \
-        if len(claims) else {}
-    for e in events.itertuples(index=False):
-        keys = list(dict.fromkeys(_keys(e.source_keys) + list(by_event.get(e.event_id, []))))
-        seen = {}
-        for k in keys:
-            if k not in s.index:
-                continue
-            src = s.loc[k]
-            group = str(src["witness_group"])
+    a = _attestations_frame(events, attestations)
+    rows: dict[tuple[str, str], dict] = {}
+    for r in a.itertuples(index=False):
+        if not _text(r.quote) or "occurred" not in _text(r.attests).split(";"):
+            continue
+        if r.source_key not in s.index:
+            continue
+        src = s.loc[r.source_key]
+        stance = _text(r.stance) or "first_hand"
+        flagged = bool(src["flagged"])
+        if stance == "relay":
+            kind = _text(r.relays) or "unassessed"
+            group = f"relay:{kind}"
+        else:
             kind = str(src["speaker_type"])
-            indep = kind not in NOT_INDEPENDENT and not bool(src["flagged"])
-            # a group is independent if any of its copies is
-            seen[group] = (kind if group not in seen or indep else seen[group][0],
-                           indep or seen.get(group, (None, False))[1])
-        for group, (kind, indep) in seen.items():
-            rows.append({"event_id": e.event_id, "witness_group": group, "kind": kind,
-                         "independent": indep})
-    return pd.DataFrame(rows, columns=["event_id", "witness_group", "kind", "independent"])
+            group = str(src["witness_group"])
+        indep = kind not in NOT_INDEPENDENT and not flagged
+        first = stance in ("first_hand", "own_act")
+        key = (r.event_id, group)
+        old = rows.get(key)
+        new = {"event_id": r.event_id, "witness_group": group, "kind": kind,
+               "independent": indep, "first_hand": first, "own_act": stance == "own_act"}
+        if old is None:
+            rows[key] = new
+        else:  # a group is as strong as its strongest copy
+            for f in ("independent", "first_hand", "own_act"):
+                old[f] = old[f] or new[f]
+    return pd.DataFrame(list(rows.values()),
+                        columns=["event_id", "witness_group", "kind", "independent",
+                                 "first_hand", "own_act"])
 
 
-def grades(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame) -> pd.Series:
-    """Each event's grade by ``GRADE_RULE``, indexed by event_id."""
-    w = witnesses(events, claims, sources)
-    c = claims_with_sources(claims, sources) if len(claims) else None
+def grade_of(mine: pd.DataFrame, perpetrator_status: str = "") -> tuple[str, str]:
+    """(grade, why) for one event's witnesses (rows of ``witnesses``)."""
+    indep = mine[mine["independent"].astype(bool)]
+    first = indep[indep["first_hand"].astype(bool)]
+    own = mine[mine["own_act"].astype(bool) & ~mine["kind"].isin(PARTISAN)]
+    n_first, n_indep = len(first), len(indep)
+    monitor = bool(first["kind"].isin(MONITORS).any())
+    if perpetrator_status == "disputed":
+        return "contested", "the sources dispute who was responsible"
+    if len(own):
+        return "confirmed", (f"the acting body's own record ({own['witness_group'].iloc[0]}) "
+                             "establishes the act")
+    if n_first >= 2 and monitor:
+        return "confirmed", (f"{n_first} independent first-hand witnesses, one a UN body, "
+                             "an NGO or a court")
+    if n_first >= 2:
+        return "corroborated", f"{n_first} independent first-hand witnesses"
+    if n_indep >= 1:
+        return "single_source", ("one independent witness" if n_indep == 1 else
+                                 f"{n_indep} independent witnesses, at most one of them "
+                                 "first-hand")
+    if len(mine):
+        return "partisan_only", (f"{len(mine)} quoted witness(es), none independent")
+    return "partisan_only", "no attestation with a quote"
+
+
+def grades(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame,
+           attestations: pd.DataFrame | None = None, why: bool = False) -> pd.Series:
+    """Each event's grade by ``GRADE_RULE``, indexed by event_id (with why=True, the one-line
+    reason instead)."""
+    w = witnesses(events, claims, sources, attestations)
+    by_event = dict(tuple(w.groupby("event_id", sort=False))) if len(w) else {}
     out = {}
     for e in events.itertuples(index=False):
-        mine = w[w["event_id"] == e.event_id]
-        indep = mine[mine["independent"]]
-        n_indep = len(indep)
-        monitor = bool(indep["kind"].isin(MONITORS).any())
-        if c is not None and not monitor:
-            cc = c[(c["event_id"] == e.event_id) & c["eligible"]]
-            monitor = bool(cc["speaker_type"].isin(MONITORS).any())
+        mine = by_event.get(e.event_id, w.iloc[0:0])
         status = "" if pd.isna(e.perpetrator_status) else str(e.perpetrator_status)
-        if status == "disputed":
-            grade = "contested"
-        elif monitor or (status == "confirmed" and n_indep >= 1):
-            grade = "confirmed"
-        elif n_indep >= 2:
-            grade = "corroborated"
-        elif n_indep == 1:
-            grade = "single_source"
-        else:
-            grade = "partisan_only"
-        out[e.event_id] = grade
-    return pd.Series(out, name="grade", dtype="string")
+        grade, reason = grade_of(mine, status)
+        out[e.event_id] = reason if why else grade
+    return pd.Series(out, name="why" if why else "grade", dtype="string")
 
 
 def count_witnesses(source_keys, sources: pd.DataFrame) -> int:

@@ -18,7 +18,8 @@ import pandas as pd
 
 from . import data_dir as _data_dir
 
-RESOURCES = ("periods", "sources", "events", "casualty_claims", "control_spells", "population")
+RESOURCES = ("periods", "sources", "events", "casualty_claims", "attestations", "control_spells",
+             "population")
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,17 @@ class Dataset:
         return self.table("casualty_claims")
 
     @cached_property
+    def attestations(self) -> pd.DataFrame:
+        """One row per (event, source reporting it), with the source's words (may be empty in
+        folders written before version 1.2.0, which have no attestations.csv)."""
+        if not (self.folder / "attestations.csv").exists():
+            return pd.DataFrame(columns=[f["name"] for f in resource_schema(
+                self.descriptor, "attestations")["schema"]["fields"]]) \
+                if any(r["name"] == "attestations" for r in self.descriptor["resources"]) \
+                else pd.DataFrame(columns=["attestation_id", "event_id", "source_key", "quote"])
+        return self.table("attestations")
+
+    @cached_property
     def spells(self) -> pd.DataFrame:
         return self.table("control_spells").sort_values("start_date", kind="stable") \
             .reset_index(drop=True)
@@ -255,7 +267,8 @@ class Dataset:
     def load_all(self) -> "Dataset":
         """Load every table now, raising one DataError with the problems of all files."""
         problems: list[Problem] = []
-        for attr in ("periods", "sources", "events", "claims", "spells", "population"):
+        for attr in ("periods", "sources", "events", "claims", "attestations", "spells",
+                     "population"):
             try:
                 getattr(self, attr)
             except DataError as err:

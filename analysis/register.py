@@ -121,6 +121,14 @@ class Register:
         self.claims = derive.claims_with_sources(self.data.claims, self.data.sources)
         self.estimates = derive.estimates(self.data.claims, self.data.sources)
         self.labels = dict(zip(self.data.sources["source_key"], self.data.sources["label"]))
+        self.att = self.data.attestations
+        self.why = derive.grades(self.data.events, self.data.claims, self.data.sources,
+                                 self.att, why=True)
+        try:
+            from .changes import changed_events
+            self.changes = changed_events(self.data.folder)
+        except FileNotFoundError:  # a folder without the previous release's snapshot
+            self.changes = pd.DataFrame(columns=["event_id", "field", "old", "new", "reason"])
 
     def links(self) -> dict[str, str]:
         return _bib_links(str(self.bib)) if self.bib.exists() else {}
@@ -169,6 +177,10 @@ class Register:
             meaning = GRADE.get(str(grade))
             facts.append(f"**Grade:** {md_escape(label)}"
                          + (f" ({md_escape(meaning)})" if meaning else ""))
+            why = self.why.get(e.event_id)
+            if isinstance(why, str) and why:
+                facts.append(f"**Why this grade:** {md_escape(why)} (see the rule in the "
+                             "methods chapter)")
         perp = e.perpetrator if isinstance(e.perpetrator, str) and e.perpetrator else ""
         status = _label(STATUS, e.perpetrator_status)
         if perp:
@@ -189,8 +201,21 @@ class Register:
         note = e.note if isinstance(e.note, str) and e.note.strip() else ""
         if note:
             lines += [f"**Note:** {md_escape(note)}", ""]
+        lines += self._changes(e)
         lines += self._sources(e)
         return "\n".join(lines) + "\n"
+
+    def _changes(self, e) -> list[str]:
+        mine = self.changes[self.changes["event_id"] == e.event_id]
+        if mine.empty:
+            return []
+        out = ["**Changed since version 1.1.0 of the data:**", ""]
+        for c in mine.itertuples(index=False):
+            old = c.old if c.old else "empty"
+            new = c.new if c.new else "empty"
+            out.append(f"- {md_escape(str(c.field).replace('_', ' '))}: {md_escape(old)} → "
+                       f"{md_escape(new)}" + (f" ({md_escape(c.reason)})" if c.reason else ""))
+        return out + [""]
 
     def _figures(self, e) -> list[str]:
         mine = self.claims[self.claims["event_id"] == e.event_id]
@@ -248,6 +273,23 @@ class Register:
             text = (md_escape(label) + " " if isinstance(label, str) and label else "") + cite(k)
             if k in urls:
                 text += ": " + _url_md(urls[k])
+            a = self.att[(self.att["event_id"] == e.event_id) & (self.att["source_key"] == k)]
+            if len(a):
+                a = a.iloc[0]
+                quote = a["quote"] if isinstance(a["quote"], str) else ""
+                if quote:
+                    text += f". It says: “{md_escape(quote)}”"
+                    lang = a.get("quote_language")
+                    gloss = a.get("gloss")
+                    if isinstance(lang, str) and lang != "en" and isinstance(gloss, str):
+                        text += f" ({md_escape(lang)}; in English: “{md_escape(gloss)}”)"
+                    how = {"original": "read at the publisher's own address",
+                           "copy": "read in a copy on another host"}.get(str(a["read_as"]))
+                    if how and isinstance(a["read_at"], str) and a["read_at"]:
+                        text += f" ({how}: {_url_md(a['read_at'])})"
+                else:
+                    reason = str(a["no_quote_reason"]).replace("_", " ")
+                    text += f" (no quote: {md_escape(reason)}; counts for nothing in the grade)"
             out.append(f"- {text}")
         return out + [""]
 

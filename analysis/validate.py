@@ -114,7 +114,7 @@ class _Tables:
         self.failed: dict[str, str] = {}
         for attr, file in (("periods", "periods.csv"), ("sources", "sources.csv"),
                            ("events", "events.csv"), ("claims", "casualty_claims.csv"),
-                           ("spells", "control_spells.csv"),
+                           ("attestations", "attestations.csv"), ("spells", "control_spells.csv"),
                            ("population", "population.csv")):
             try:
                 getattr(d, attr)
@@ -403,7 +403,7 @@ def _rule_estimates(d, bib):
                            "fix those claims, then run `make estimates`"))
     cl = cl[~bad]
     expected = expected_event_counts(cl, so)
-    graded = grades(ev, cl, so)
+    graded = grades(ev, cl, so, d.attestations)
     for r in ev.itertuples(index=False):
         if r.event_id in held:
             continue
@@ -528,6 +528,148 @@ def _rule_spells(d, bib):
     return out
 
 
+QUOTE_LIMIT = 300
+QUOTE_TARGET = 0.95
+"""Share of attestations and of claims that must carry a quote, and of references.bib entries
+that must open at a page (not a site's home page)."""
+
+
+def _blank(v) -> bool:
+    return v is None or (not isinstance(v, str) and pd.isna(v)) or str(v).strip() == ""
+
+
+def _quote_problems(f, r, out) -> None:
+    """A row's quote, or the reason it has none; language, gloss and where it was read."""
+    if _blank(r.quote):
+        if _blank(r.no_quote_reason):
+            out.append(Problem(f, r.csv_row, "quote", "no quote and no no_quote_reason",
+                               "the source's own words (at most 300 characters), or a "
+                               "no_quote_reason (print_only, paywalled, audio_video, "
+                               "not_in_stored_copy)"))
+        return
+    if len(str(r.quote)) > QUOTE_LIMIT:
+        out.append(Problem(f, r.csv_row, "quote",
+                           f"quote of {len(str(r.quote))} characters",
+                           f"at most {QUOTE_LIMIT} characters (elide with '…')"))
+    if not _blank(r.no_quote_reason):
+        out.append(Problem(f, r.csv_row, "no_quote_reason",
+                           f"'{r.no_quote_reason}' given although the row has a quote",
+                           "no_quote_reason empty when quote is given"))
+    if _blank(r.quote_language):
+        out.append(Problem(f, r.csv_row, "quote_language", "empty",
+                           "the ISO 639-1 code of the quote's language"))
+    elif str(r.quote_language) != "en" and _blank(r.gloss):
+        out.append(Problem(f, r.csv_row, "gloss",
+                           f"no English gloss for a quote in '{r.quote_language}'",
+                           "an English translation of the quote"))
+    if _blank(r.read_as) or str(r.read_as) == "not_read":
+        out.append(Problem(f, r.csv_row, "read_as",
+                           f"'{'' if _blank(r.read_as) else r.read_as}' for a quoted row",
+                           "'original' or 'copy' (a quote was read somewhere)"))
+    elif _blank(r.read_at) or _home_page(str(r.read_at)):
+        out.append(Problem(f, r.csv_row, "read_at",
+                           "empty" if _blank(r.read_at) else f"'{r.read_at}' is a home page",
+                           "the full URL of the page where the quote was read"))
+
+
+def _home_page(url: str) -> bool:
+    """True for a URL that is only a site's home page: empty path, '/', or an index page."""
+    from urllib.parse import urlparse
+    u = urlparse(url.strip())
+    path = u.path.rstrip("/")
+    return not u.netloc or (path in ("", "/") or re.fullmatch(
+        r"/?(index|default|home)(\.[a-z]+)?", path, re.I) is not None) and not u.query
+
+
+def _rule_attestations(d, bib):
+    """attestations and claims carry a quote or a reason, within the length limit; claims carry
+    a date or date_basis 'undated'; events.source_keys lists exactly its attestations' sources"""
+    out = []
+    f = _f(d, "attestations.csv")
+    a = d.attestations
+    for r in a.itertuples(index=False):
+        want = f"{r.event_id}--{r.source_key}"
+        if r.attestation_id != want:
+            out.append(Problem(f, r.csv_row, "attestation_id", f"'{r.attestation_id}'",
+                               f"'{want}' (event_id--source_key)"))
+        _quote_problems(f, r, out)
+        if str(r.stance) == "relay" and _blank(r.relays):
+            out.append(Problem(f, r.csv_row, "relays", "empty for a relay",
+                               "the speaker_type of the party whose statement is repeated"))
+    fc = _f(d, "casualty_claims.csv")
+    for r in d.claims.itertuples(index=False):
+        _quote_problems(fc, r, out)
+        if pd.isna(r.claim_date) and str(r.date_basis) != "undated":
+            out.append(Problem(fc, r.csv_row, "claim_date",
+                               "no date and no stated reason",
+                               "the date the figure was given, or date_basis 'undated' "
+                               "(with a note saying why)"))
+        if pd.notna(r.claim_date) and _blank(r.date_basis):
+            out.append(Problem(fc, r.csv_row, "date_basis", "empty",
+                               "'stated' or 'published': how the claim_date is known"))
+    if "source_keys" in d.events.columns:
+        fe = _f(d, "events.csv")
+        by_event = a.groupby("event_id")["source_key"].apply(set).to_dict() if len(a) else {}
+        for r in d.events.itertuples(index=False):
+            keys = set(_split(r.source_keys))
+            att = by_event.get(r.event_id, set())
+            if keys != att:
+                extra, lack = sorted(keys - att), sorted(att - keys)
+                out.append(Problem(
+                    fe, r.csv_row, "source_keys",
+                    "differs from attestations.csv" +
+                    (f": no attestation for {', '.join(extra)}" if extra else "") +
+                    (f"; attested but not listed: {', '.join(lack)}" if lack else ""),
+                    "exactly the source keys of the event's rows in attestations.csv",
+                    "add an attestation row per source (or drop the key), then validate"))
+    return out
+
+
+def _bib_urls(bib: Path) -> dict[str, str]:
+    text = bib.read_text(encoding="utf-8")
+    out = {}
+    for m in re.finditer(r"@\w+\s*\{\s*([^,\s]+)\s*,(.*?)(?=\n@|\Z)", text, re.S):
+        u = re.search(r"\burl\s*=\s*[{\"]([^}\"]*)", m.group(2))
+        out[m.group(1)] = u.group(1).strip() if u else ""
+    return out
+
+
+def coverage(d: Dataset, bib: Path | None = None) -> dict[str, tuple[int, int]]:
+    """(with, of) for quotes on attestations, quotes on claims and openable references (a URL
+    that is not only a site's home page)."""
+    bib = bib or d.folder.parent / "references.bib"
+    a, c = d.attestations, d.claims
+    urls = _bib_urls(bib) if bib.exists() else {}
+    return {
+        "attestations with a quote": (int((~a["quote"].map(_blank)).sum()), len(a)),
+        "claims with a quote": (int((~c["quote"].map(_blank)).sum()), len(c)),
+        "references opening at a page (home pages excluded)":
+            (sum(1 for u in urls.values() if u and not _home_page(u)), len(urls)),
+    }
+
+
+def coverage_lines(d: Dataset, bib: Path | None = None) -> list[str]:
+    return [f"{name}: {n} of {total} ({(n / total if total else 0):.1%}; target "
+            f"{QUOTE_TARGET:.0%})" for name, (n, total) in coverage(d, bib).items()]
+
+
+def _rule_changes(d, bib):
+    """every change since the previous release to an event's best estimate, grade, dates or
+    type has a reason in data/changes.csv"""
+    from .changes import PREVIOUS, changed_events
+    if not (d.folder / "releases" / PREVIOUS / "events.csv").exists():
+        return [Problem(_rel(d.folder / "releases" / PREVIOUS / "events.csv"), None, None,
+                        "file not found", f"the events.csv of release {PREVIOUS}")]
+    out = []
+    for r in changed_events(d.folder).itertuples(index=False):
+        if not r.reason and r.new != "added":  # a new event needs no reason
+            out.append(Problem(_f(d, "changes.csv"), None, "reason",
+                               f"event '{r.event_id}': {r.field} changed since {PREVIOUS} "
+                               f"('{r.old}' to '{r.new}') with no reason",
+                               f"a row '{r.event_id},{r.field},<why>'"))
+    return out
+
+
 RULES = [  # (rule, the tables it reads)
     (_rule_unique_ids, ()),
     (_rule_dates, ()),
@@ -537,7 +679,9 @@ RULES = [  # (rule, the tables it reads)
     (_rule_population, ("population",)),
     (_rule_periods, ("periods",)),
     (_rule_spells, ("spells", "events")),
-    (_rule_estimates, ("events", "claims", "sources")),
+    (_rule_estimates, ("events", "claims", "sources", "attestations")),
+    (_rule_attestations, ("attestations", "claims", "events")),
+    (_rule_changes, ("events",)),
 ]
 
 
@@ -572,7 +716,8 @@ def validate(folder: Path | str | None = None, bib: Path | str | None = None) ->
     problems = _structure(folder, descriptor)
     broken_files = {p.file for p in problems}
     d = Dataset(folder)
-    for attr in ("periods", "sources", "events", "claims", "spells", "population"):
+    for attr in ("periods", "sources", "events", "claims", "attestations", "spells",
+                 "population"):
         try:
             getattr(d, attr)
         except DataError as err:
@@ -605,5 +750,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     d = Dataset(folder).load_all()
     print(f"data valid: {len(d.events)} events, {len(d.claims)} claims, {len(d.spells)} "
-          f"control spells, {len(d.population)} population counts, {len(d.sources)} sources")
+          f"control spells, {len(d.population)} population counts, {len(d.sources)} sources, "
+          f"{len(d.attestations)} attestations")
+    for line in coverage_lines(d):
+        print(line)
     return 0

@@ -183,28 +183,66 @@ def _events(*rows):
                          for r in rows])
 
 
-@pytest.mark.parametrize("keys,status,grade", [
-    ("wp1;wp2;wp3", None, "single_source"),      # three Wikipedia texts: one witness
-    ("wp1;press", None, "corroborated"),
-    ("press;ap", "disputed", "contested"),
-    ("mek;agg", None, "partisan_only"),          # partisan and flagged: no independent one
-    ("mek;ngo", None, "confirmed"),              # an NGO speaks to it
-    ("press", "confirmed", "confirmed"),         # the perpetrator is established
-    ("mek", "confirmed", "partisan_only"),       # ... but only partisan sources report it
+def _att(*rows):
+    """attestations: (source_key, stance, relays, quote, attests) for event 'e'."""
+    return pd.DataFrame([{"event_id": "e", "source_key": k, "stance": st, "relays": rel,
+                          "quote": q, "attests": at} for k, st, rel, q, at in rows])
+
+
+Q = "words of the source"
+
+
+@pytest.mark.parametrize("rows,status,grade", [
+    # three Wikipedia texts are one witness
+    ([("wp1", "first_hand", None, Q, "occurred"), ("wp2", "first_hand", None, Q, "occurred"),
+      ("wp3", "first_hand", None, Q, "occurred")], None, "single_source"),
+    ([("wp1", "first_hand", None, Q, "occurred"), ("press", "first_hand", None, Q, "occurred")],
+     None, "corroborated"),
+    ([("press", "first_hand", None, Q, "occurred"), ("ap", "first_hand", None, Q, "occurred")],
+     "disputed", "contested"),
+    # partisan and flagged: no independent witness
+    ([("mek", "first_hand", None, Q, "occurred"), ("agg", "first_hand", None, Q, "occurred")],
+     None, "partisan_only"),
+    # one NGO mention no longer confirms
+    ([("mek", "first_hand", None, Q, "occurred"), ("ngo", "first_hand", None, Q, "occurred")],
+     None, "single_source"),
+    # an NGO and the press, both first-hand: confirmed
+    ([("press", "first_hand", None, Q, "occurred"), ("ngo", "first_hand", None, Q, "occurred")],
+     None, "confirmed"),
+    # the acting body's own record establishes its act
+    ([("un1", "own_act", None, Q, "occurred")], None, "confirmed"),
+    # rows without a quote count for nothing
+    ([("press", "first_hand", None, "", "occurred"), ("ap", "first_hand", None, "", "occurred")],
+     None, "partisan_only"),
+    # a source that does not say the event occurred is no witness
+    ([("press", "first_hand", None, Q, "figures"), ("ap", "first_hand", None, Q, "occurred")],
+     None, "single_source"),
+    # Wikipedia repeating the MEK is the MEK's word, not an independent one
+    ([("wp1", "relay", "mek_ncri", Q, "occurred"), ("mek", "first_hand", None, Q, "occurred")],
+     None, "partisan_only"),
+    # two relays of one UN statement count once, and are not first-hand
+    ([("press", "relay", "un", Q, "occurred"), ("mek", "relay", "un", Q, "occurred")],
+     None, "single_source"),
+    # one relayed mention does not outrank two first-hand reports, nor add to them
+    ([("press", "first_hand", None, Q, "occurred"), ("ap", "first_hand", None, Q, "occurred"),
+      ("wp1", "relay", "us_government", Q, "occurred")], None, "corroborated"),
 ])
-def test_grade_rule(keys, status, grade):
-    ev = _events(("e", keys, status))
-    empty = claims()
-    assert derive.grades(ev, empty, RANKED)["e"] == grade
+def test_grade_rule(rows, status, grade):
+    ev = _events(("e", "", status))
+    assert derive.grades(ev, claims(), RANKED, _att(*rows))["e"] == grade
+    assert derive.grades(ev, claims(), RANKED, _att(*rows), why=True)["e"]
 
 
-def test_grade_confirmed_by_a_un_figure_carried_by_the_press():
-    ev = _events(("e", "press", None))
-    c = claims(("a", "e", "killed", 34, 34, "exact", "press", "OHCHR", None, "residents", ""))
-    c["speaker_type"] = ["un"]
-    assert derive.grades(ev, c, RANKED)["e"] == "confirmed"
-    c["second_hand"] = [True]
-    assert derive.grades(ev, c, RANKED)["e"] == "single_source"
+def test_every_grade_has_a_meaning():
+    assert set(derive.GRADE_MEANINGS) == set(derive.GRADES)
+
+
+def test_an_undated_claim_ranks_after_a_dated_one_of_its_kind():
+    c = claims(("a", "e", "killed", 26, 26, "exact", "un1", "UN", "2015-10-30", "residents", ""),
+               ("b", "e", "killed", 24, 24, "exact", "un1", "UNHCR", None, "residents", ""))
+    assert derive.estimates(c, RANKED).iloc[0]["best"] == 26
+    c.loc[1, "claim_date"] = pd.Timestamp("2015-12-01")
+    assert derive.estimates(c, RANKED).iloc[0]["best"] == 24
 
 
 def test_dates_show_their_precision():

@@ -245,3 +245,38 @@ def test_grouped_statements_are_split_one_entry_per_statement(d):
     assert c.loc["2013-09-01-attack--mek-7", "source_key"] == "inu-2013-10-24-hostages-hunger-strike"
     assert c.loc["2013-09-12-final-relocation--mek-42", "source_key"] == "rajavi-2013-09-12-liberty-transfer"
     assert c.loc["2016-07-04-rocket-attack--ncri-0", "source_key"] == "ncri-2016-07-05-liberty-rockets"
+
+
+# --- issue 17: the review's cases and the coverage targets ----------------------------------
+# These read the shipped data and pass only once the research fragments (quotes) are folded
+# in with `python -m analysis fold-quotes` and `make estimates` has been run.
+
+def _d17():
+    from analysis.load import Dataset
+    return Dataset(ROOT / "data")
+
+
+@pytest.mark.parametrize("event_id", ["2015-01-01-badr-recapture", "2022-07-23-pmf-parade"])
+def test_review_cases_no_longer_corroborated(event_id):
+    ev = _d17().events.set_index("event_id")
+    assert ev.loc[event_id, "grade"] != "corroborated"
+
+
+def test_release_of_the_detainees_is_not_partisan_only():
+    ev = _d17().events.set_index("event_id")
+    assert ev.loc["2009-10-07-detainees-released", "grade"] != "partisan_only"
+
+
+def test_29_october_2015_gives_the_dated_unhcr_count():
+    d = _d17()
+    c = d.claims.set_index("claim_id")
+    assert pd.notna(c.loc["2015-10-29-rocket-attack--unhcr-24", "claim_date"])
+    assert d.events.set_index("event_id").loc["2015-10-29-rocket-attack", "killed_best"] == 24
+
+
+@pytest.mark.parametrize("name", ["attestations with a quote", "claims with a quote",
+                                  "references opening at a page (home pages excluded)"])
+def test_coverage_at_least_95_percent(name):
+    from analysis.validate import QUOTE_TARGET, coverage
+    n, total = coverage(_d17())[name]
+    assert total and n / total >= QUOTE_TARGET, f"{name}: {n} of {total}"

@@ -429,9 +429,11 @@ def test_stale_estimate_says_run_make_estimates(data):
 
 
 def test_grade_must_equal_the_rule(data):
-    i = first(data, "events.csv", lambda r: r["grade"] == "confirmed")
-    row = set_cell(data, "events.csv", i, "grade", "partisan_only")
-    assert_reported(data, "events.csv", row, "grade", "'confirmed'", "run `make estimates`")
+    i = first(data, "events.csv", lambda r: r["grade"] != "contested")
+    _, body = rows(data, "events.csv")
+    was = body[i]["grade"]
+    row = set_cell(data, "events.csv", i, "grade", "contested")
+    assert_reported(data, "events.csv", row, "grade", f"'{was}'", "run `make estimates`")
 
 
 @pytest.mark.parametrize("precision,start,end", [
@@ -493,3 +495,67 @@ def test_conflicting_population_counts_need_a_note(data):
     i = first(data, "population.csv", lambda r: r["population_id"] == "2011-12-ashraf--afp")
     row = set_cell(data, "population.csv", i, "note", "")
     assert_reported(data, "population.csv", row, "note", "disagree")
+
+
+# --- quotes, reasons and claim dates (issue 17) --------------------------------------------
+
+QUOTED = {"quote": "Words of the source.", "quote_language": "en", "read_as": "original",
+          "read_at": "https://example.org/report/1", "no_quote_reason": ""}
+
+
+@pytest.mark.parametrize("name", ["attestations.csv", "casualty_claims.csv"])
+def test_row_without_quote_and_without_reason(data, name):
+    row = set_cell(data, name, 0, "no_quote_reason", "")
+    assert_reported(data, f"data/{name}", row, "quote", "no quote and no no_quote_reason")
+
+
+@pytest.mark.parametrize("name", ["attestations.csv", "casualty_claims.csv"])
+def test_quote_longer_than_the_limit(data, name):
+    header, body = rows(data, name)
+    body[0].update(QUOTED, quote="x" * 301)
+    write(data, name, header, body)
+    assert_reported(data, f"data/{name}", 2, "quote", "at most 300")
+
+
+@pytest.mark.parametrize("name", ["attestations.csv", "casualty_claims.csv"])
+def test_a_quote_within_the_limit_is_accepted(data, name):
+    header, body = rows(data, name)
+    body[0].update(QUOTED, quote="x" * 300)
+    write(data, name, header, body)
+    assert not [p for p in problems_text(data) if f"data/{name}, row 2," in p]
+
+
+def test_quote_not_in_english_needs_a_gloss(data):
+    header, body = rows(data, "attestations.csv")
+    body[0].update(QUOTED, quote_language="fr")
+    write(data, "attestations.csv", header, body)
+    assert_reported(data, "data/attestations.csv", 2, "gloss", "english gloss")
+
+
+def test_quote_read_at_a_home_page(data):
+    header, body = rows(data, "attestations.csv")
+    body[0].update(QUOTED, read_at="https://www.example.org/")
+    write(data, "attestations.csv", header, body)
+    assert_reported(data, "data/attestations.csv", 2, "read_at", "home page")
+
+
+def test_claim_without_date_and_without_reason(data):
+    i = first(data, "casualty_claims.csv", lambda r: r["claim_date"])
+    set_cell(data, "casualty_claims.csv", i, "claim_date", "")
+    assert_reported(data, "data/casualty_claims.csv", i + 2, "claim_date",
+                    "no date and no stated reason")
+
+
+def test_source_keys_must_equal_the_attestations(data):
+    header, body = rows(data, "attestations.csv")
+    gone = body.pop(0)
+    write(data, "attestations.csv", header, body)
+    assert_reported(data, "data/events.csv", 2, "source_keys", gone["source_key"])
+
+
+def test_make_validate_prints_the_coverage():
+    out = subprocess.run([sys.executable, "-m", "analysis", "validate"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert "attestations with a quote:" in out.stdout
+    assert "claims with a quote:" in out.stdout
+    assert "references opening at a page (home pages excluded):" in out.stdout

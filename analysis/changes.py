@@ -1,0 +1,53 @@
+"""What changed in each event since the previous release (issue 17).
+
+The previous release's events.csv is kept in data/releases/<version>/events.csv so that the
+comparison works from a fresh clone. ``changed_events`` lists every event whose best estimate,
+grade, dates or type differ, with the old and the new value and the reason given in
+data/changes.csv (event_id, field, reason; event_id '*' gives a reason for a field across the
+release, e.g. the new grade rule). The validator requires a reason for every change.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+
+from . import data_dir
+
+PREVIOUS = "1.1.0"
+FIELDS = ("killed_best", "wounded_best", "grade", "start_date", "end_date", "event_type")
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return pd.DataFrame(list(csv.DictReader(fh)), dtype="string").fillna("")
+
+
+def reasons(folder=None) -> dict[tuple[str, str], str]:
+    path = data_dir(folder) / "changes.csv"
+    if not path.exists():
+        return {}
+    return {(r.event_id, r.field): r.reason for r in _csv(path).itertuples(index=False)}
+
+
+def changed_events(folder=None, previous: str = PREVIOUS) -> pd.DataFrame:
+    """One row per (event, field) changed since ``previous``: event_id, field, old, new,
+    reason ('' where data/changes.csv gives none). An event new since then is listed with
+    field 'event' and old ''."""
+    folder = data_dir(folder)
+    old = _csv(folder / "releases" / previous / "events.csv").set_index("event_id")
+    new = _csv(folder / "events.csv").set_index("event_id")
+    why = reasons(folder)
+    rows = []
+    for eid, r in new.iterrows():
+        if eid not in old.index:
+            rows.append((eid, "event", "", "added", why.get((eid, "event"), "")))
+            continue
+        for f in FIELDS:
+            a, b = old.at[eid, f] if f in old.columns else "", r.get(f, "")
+            if a != b:
+                rows.append((eid, f, a, b, why.get((eid, f)) or why.get(("*", f), "")))
+    for eid in old.index.difference(new.index):
+        rows.append((eid, "event", "present", "removed", why.get((eid, "event"), "")))
+    return pd.DataFrame(rows, columns=["event_id", "field", "old", "new", "reason"])
