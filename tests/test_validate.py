@@ -505,8 +505,10 @@ QUOTED = {"quote": "Words of the source.", "quote_language": "en", "read_as": "o
 
 @pytest.mark.parametrize("name", ["attestations.csv", "casualty_claims.csv"])
 def test_row_without_quote_and_without_reason(data, name):
-    row = set_cell(data, name, 0, "no_quote_reason", "")
-    assert_reported(data, f"data/{name}", row, "quote", "no quote and no no_quote_reason")
+    header, body = rows(data, name)
+    body[0].update(quote="", no_quote_reason="")
+    write(data, name, header, body)
+    assert_reported(data, f"data/{name}", 2, "quote", "no quote and no no_quote_reason")
 
 
 @pytest.mark.parametrize("name", ["attestations.csv", "casualty_claims.csv"])
