@@ -1,11 +1,13 @@
 """Command line: `python -m analysis validate [DIR]`, `python -m analysis codebook`,
-`python -m analysis fill-estimates [DIR]`."""
+`python -m analysis fill-estimates [DIR]`, `python -m analysis run FILE [--output OUT]`."""
 import sys
 
 USAGE = """usage: python -m analysis COMMAND
   validate [DIR]        check data/ (or DIR): structure, frictionless, cross-table rules
   fill-estimates [DIR]  write each event's low / best / high into events.csv from its claims
-  codebook              print the codebook page (MyST) generated from datapackage.json"""
+  codebook              print the codebook page (MyST) generated from datapackage.json
+  run FILE [--output OUT]  execute a chapter (.md) or a downloaded notebook (.ipynb), writing
+                        every output to OUT (default FILE-run.ipynb beside FILE)"""
 
 
 def main() -> int:
@@ -22,6 +24,9 @@ def main() -> int:
         return fill_estimates(rest[0] if rest else None)
     if cmd == "codebook":
         from .codebook import main as run
+        return run(rest)
+    if cmd == "run":
+        from .rerun import main as run
         return run(rest)
     print(USAGE, file=sys.stderr)
     return 2
