@@ -16,7 +16,7 @@ from pathlib import Path
 import os
 
 PACKAGE = Path(__file__).resolve().parent
-# The wheel the site offers (tools/wheel.py) carries a copy of what the package reads besides
+# The wheel the site offers (tools/readerwheel.py) carries a copy of what the package reads besides
 # its own code, in analysis/_book/: data/, CITATION.cff, _config.yml, references.bib and the
 # chapters' sources (their titles and which chapter shows which period).
 BUNDLED = PACKAGE / "_book"

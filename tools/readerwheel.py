@@ -5,7 +5,7 @@ writes them after the HTML build):
     python3 -m venv camp-ashraf
     camp-ashraf/bin/pip install -r SITE/python/requirements.txt SITE/python/WHEEL
 
-    python tools/wheel.py OUT_DIR     (writes both into OUT_DIR; needs the book's .venv)
+    python tools/readerwheel.py OUT_DIR     (writes both into OUT_DIR; needs the book's .venv)
 
 The wheel carries analysis/ and, in analysis/_book/, what the package reads besides its own
 code: data/ (the data package), CITATION.cff, _config.yml, references.bib and the chapters'
@@ -88,7 +88,7 @@ def build_wheel(out_dir: Path, root: Path = ROOT) -> Path:
     entries = [(name, path.read_bytes()) for name, path in bundled_files(root)]
     entries += [
         (f"{dist}/METADATA", metadata(root).encode()),
-        (f"{dist}/WHEEL", b"Wheel-Version: 1.0\nGenerator: camp-ashraf tools/wheel.py\n"
+        (f"{dist}/WHEEL", b"Wheel-Version: 1.0\nGenerator: camp-ashraf tools/readerwheel.py\n"
                           b"Root-Is-Purelib: true\nTag: py3-none-any\n"),
         (f"{dist}/top_level.txt", b"analysis\n"),
     ]
