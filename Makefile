@@ -56,7 +56,7 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP) ## only the environment: .venv and the system packages of the build
 	@bash tools/system-deps.sh book
 
-setup-test: $(STAMP)
+setup-test: $(STAMP) ## the environment and the system packages of the tests (Chromium, poppler, Java, vnu.jar)
 	@bash tools/system-deps.sh test
 	@$(MAKE) --no-print-directory $(VNU)
 

@@ -49,12 +49,25 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory):
-    """`jupyter lab` of the Binder environment, in the repository's folder as on Binder, with
-    a fresh home (no saved workspace or settings of this machine)."""
+    """`jupyter lab` of the Binder environment, with a fresh home (no saved workspace or
+    settings of this machine). It serves a copy of the chapters, as Binder serves its own copy
+    of the repository (the kernel finds analysis and the data through the installed package):
+    nothing JupyterLab saves reaches this repository; autosave is off all the same."""
     lab = ENV / "bin" / "jupyter-lab"
     if not lab.exists():
         pytest.fail("no Binder environment: run `make test` (tools/notebooks.py makes it)")
     home = tmp_path_factory.mktemp("binder-home")
+    served = home / "book"
+    shutil.copytree(ROOT / "chapters", served / "chapters",
+                    ignore=shutil.ignore_patterns("_static", "__pycache__"))
+    settings = home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / \
+        "docmanager-extension"
+    settings.mkdir(parents=True)
+    (settings / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
+    # every cell rendered (not only those in view), so that the whole prose can be read
+    tracker = settings.parent / "notebook-extension"
+    tracker.mkdir()
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "CAMP_ASHRAF_DATA", "JUPYTER_PATH", "JUPYTER_CONFIG_DIR",
@@ -66,7 +79,7 @@ def jupyterlab(tmp_path_factory):
     proc = subprocess.Popen(
         [str(lab), "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--allow-root",
          "--IdentityProvider.token=", "--ServerApp.password=",
-         f"--ServerApp.root_dir={ROOT}"], cwd=ROOT, env=env, stdout=log,
+         f"--ServerApp.root_dir={served}"], cwd=served, env=env, stdout=log,
         stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -80,7 +93,7 @@ def jupyterlab(tmp_path_factory):
                     pytest.fail("JupyterLab did not start:\n"
                                 + (home / "jupyterlab.log").read_text()[-3000:])
                 time.sleep(0.5)
-        yield {"url": url, "log": home / "jupyterlab.log"}
+        yield {"url": url, "log": home / "jupyterlab.log", "served": served}
     finally:
         proc.terminate()
         try:
@@ -104,11 +117,11 @@ def test_a_chapter_in_binders_jupyterlab_shows_glued_numbers_and_citations(jupyt
         page = browser.new_page(viewport={"width": 1280, "height": 1600})
         page.goto(f"{jupyterlab['url']}/lab/tree/{CHAPTER}?reset")
         page.wait_for_selector(".jp-Notebook .jp-MarkdownCell", timeout=90_000)
-        # opened as a notebook (Jupytext), its prose rendered by jupyterlab-myst
-        assert page.locator(".jp-Notebook .jp-MarkdownCell").count() > 3
+        # the kernel started (the status bar names it and says Idle), as a reader waits for
+        page.wait_for_selector(".jp-StatusBar-Widget:has-text('Idle')", timeout=90_000)
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        prose = page.locator(".jp-MarkdownCell").nth(1)
+        prose = page.locator(".jp-MarkdownCell", has_text="On the first day of 2009")
         # the first paragraph glues the period's counts
         want = f"records {values['p4.events']} events"
         deadline = time.monotonic() + 120
@@ -129,6 +142,7 @@ def test_a_chapter_in_binders_jupyterlab_shows_glued_numbers_and_citations(jupyt
         everything = " ".join(page.locator(".jp-MarkdownCell").all_inner_texts())
         assert "{glue" not in everything and "{cite" not in everything
         browser.close()
+    assert (ROOT / CHAPTER).read_text(encoding="utf-8") == source
     log = jupyterlab["log"].read_text()
     assert "Deriving an AsyncTextFileContentsManager from ContentsManager" in log, \
         "the Jupyter server does not read chapters through analysis.lab (binder/postBuild)"
@@ -137,6 +151,7 @@ def test_a_chapter_in_binders_jupyterlab_shows_glued_numbers_and_citations(jupyt
 SAVE_BACK = """
 import asyncio, json, sys
 from jupytext.async_contentsmanager import build_async_jupytext_contents_manager_class
+from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 from analysis.lab import ContentsManager
 
 async def main(root):
@@ -144,6 +159,10 @@ async def main(root):
     model = await cm.get("chapter.md")
     prose = "".join(c["source"] for c in model["content"]["cells"] if c["cell_type"] == "markdown")
     await cm.save({"type": "notebook", "content": model["content"]}, "chapter.md")
+    # the same chapter opened and saved by jupytext alone
+    plain = build_async_jupytext_contents_manager_class(AsyncLargeFileManager)(root_dir=root)
+    model = await plain.get("plain.md")
+    await plain.save({"type": "notebook", "content": model["content"]}, "plain.md")
     print(json.dumps({"type": model["type"], "eval": prose.count("{eval}"),
                       "raw": prose.count("{glue:text}") + prose.count("{cite:p}")}))
 
@@ -159,10 +178,15 @@ def test_saving_in_jupyterlab_keeps_the_books_roles(tmp_path):
         pytest.fail("no Binder environment: run `make test` (tools/notebooks.py makes it)")
     source = (ROOT / CHAPTER).read_text(encoding="utf-8")
     (tmp_path / "chapter.md").write_text(source, encoding="utf-8")
+    (tmp_path / "plain.md").write_text(source, encoding="utf-8")
     proc = subprocess.run([str(python), "-c", SAVE_BACK, str(tmp_path)], capture_output=True,
                           text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     import json
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert seen["type"] == "notebook" and seen["eval"] > 10 and seen["raw"] == 0, seen
-    assert (tmp_path / "chapter.md").read_text(encoding="utf-8") == source
+    saved = (tmp_path / "chapter.md").read_text(encoding="utf-8")
+    # what jupytext alone writes (it adds its version and blank lines to the header and the
+    # cells' options): the roles of the book, as in the file
+    assert saved == (tmp_path / "plain.md").read_text(encoding="utf-8")
+    assert saved.count("{glue:text}") == source.count("{glue:text}") and "{eval}" not in saved
