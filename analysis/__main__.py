@@ -1,5 +1,5 @@
 """Command line: `python -m analysis validate [DIR]`, `python -m analysis codebook`,
-`python -m analysis fill-estimates [DIR]`."""
+`python -m analysis fill-estimates [DIR]`, `python -m analysis run FILE [--output OUT]`."""
 import sys
 
 USAGE = """usage: python -m analysis COMMAND
@@ -7,7 +7,9 @@ USAGE = """usage: python -m analysis COMMAND
   fill-estimates [DIR]  write each event's low / best / high into events.csv from its claims
   fold-quotes FRAGMENT.csv ... [--data DIR]
                         merge quote fragments into attestations.csv and casualty_claims.csv
-  codebook              print the codebook page (MyST) generated from datapackage.json"""
+  codebook              print the codebook page (MyST) generated from datapackage.json
+  run FILE [--output OUT]  execute a chapter (.md) or a downloaded notebook (.ipynb), writing
+                        every output to OUT (default FILE-run.ipynb beside FILE)"""
 
 
 def main() -> int:
@@ -31,6 +33,9 @@ def main() -> int:
         return fold_quotes(rest, folder)
     if cmd == "codebook":
         from .codebook import main as run
+        return run(rest)
+    if cmd == "run":
+        from .rerun import main as run
         return run(rest)
     print(USAGE, file=sys.stderr)
     return 2

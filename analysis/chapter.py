@@ -54,6 +54,11 @@ def _markdown(text: str):
     return Markdown(text)
 
 
+# every value glued in this process, by key: what analysis.lab shows in a chapter's prose
+# in JupyterLab (Binder)
+GLUED: dict[str, str] = {}
+
+
 class _Base:
     def __init__(self, data: Dataset | None = None, glue: bool = True):
         style.apply()
@@ -74,6 +79,7 @@ class _Base:
     def glue(self, key: str, value: str) -> None:
         """Glue a value as text, hidden where it is glued ({glue:text} shows it unquoted)."""
         self.glued[key] = value
+        GLUED[key] = str(value)   # for the chapters in JupyterLab (analysis.lab)
         if self._glue_on:
             try:
                 from myst_nb import glue

@@ -13,13 +13,29 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
+
+try:
+    import yaml
+except ImportError:  # a bare `pytest` from another environment: see pytest_configure
+    yaml = None
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 PDF = ROOT / "_build" / "latex" / "camp-ashraf.pdf"
 ARTIFACTS = ROOT / "test-artifacts"
 sys.path.insert(0, str(ROOT / "tools"))
+
+
+def pytest_configure(config):
+    """A `pytest` from another environment than the book's: one line saying how to run the
+    tests, instead of an import error per test file."""
+    import importlib.util
+
+    missing = [m for m in ("pandas", "yaml", "nbformat") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise pytest.UsageError(
+            f"this pytest ({sys.executable}) lacks the book's packages ({', '.join(missing)}): "
+            "run `make test`, or `.venv/bin/pytest` after `make book`")
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict]]:

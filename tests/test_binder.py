@@ -30,14 +30,25 @@ def notebook_chapters() -> list[Path]:
 def test_binder_files_use_the_lock_file_and_install_analysis():
     req = [line.strip() for line in (ROOT / "binder" / "requirements.txt").read_text()
            .splitlines() if line.strip() and not line.startswith("#")]
-    assert req == ["-r ../requirements.txt"]
+    assert req[0] == "-r ../requirements.txt"
+    # on top of the lock: JupyterLab with jupyterlab-myst and what they need, pinned exactly
+    extra = req[1:]
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[\w.]+(; python_version < \"3\.\d+\")?", r)
+               for r in extra), extra
+    names = {r.split("==")[0].lower().replace("_", "-") for r in extra}
+    assert {"jupyterlab", "jupyterlab-myst"} <= names
+    lock = {line.split("==")[0].lower().replace("_", "-")
+            for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line}
+    assert not names & lock, f"pinned twice: {names & lock}"
     runtime = (ROOT / "binder" / "runtime.txt").read_text().strip()
     lock_python = re.search(r"^# Python (\d+\.\d+)", (ROOT / "requirements.txt").read_text(),
                             re.M).group(1)
     assert runtime == f"python-{lock_python}"
     post = ROOT / "binder" / "postBuild"
     assert post.stat().st_mode & 0o111, "binder/postBuild must be executable"
-    assert re.search(r"pip install --no-deps .*-e \.", post.read_text())
+    text = post.read_text()
+    assert re.search(r"pip install --no-deps .*-e \.", text)
+    assert "analysis.lab.ContentsManager" in text
 
 
 def test_analysis_is_an_installed_package_not_a_pth_hack():
@@ -65,6 +76,8 @@ def test_the_binder_environment_was_fresh_and_current():
         "binder/ or requirements.txt changed since the Binder environment was made"
     overrides = list(ENV.glob("share/jupyter/lab/settings/overrides.json"))
     assert overrides and "Jupytext Notebook" in overrides[0].read_text()
+    server = ENV / "etc" / "jupyter" / "jupyter_server_config.json"
+    assert "analysis.lab.ContentsManager" in server.read_text()
 
 
 def test_every_chapter_ran_in_the_binder_environment_from_chapters():

@@ -1,12 +1,17 @@
 """The re-run instructions are true: every shell command shown in the README and in the
 "Re-run this book" chapter is run here (in a scratch copy of the book that uses the
-environment `make book` made), or is named below with the test that covers it."""
+environment `make book` made), or is named below with the test that covers it. A command
+that prints a warning (the kernel's one about unencrypted TCP, say) fails as much as one that
+exits non-zero. The commands of a downloaded notebook's first cell are run by
+test_outside.py."""
 from __future__ import annotations
 
 import os
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +28,8 @@ COVERED = {
     r"make release VERSION=\d+\.\d+\.\d+": "test_publishing.test_make_release_*",
     r"git tag v\S+ && git push origin main v\S+": "pushes a release (needs the network)",
 }
-RUNNABLE = re.compile(r"^(?:[A-Z_]+=\S+ )*(?:\.venv/bin/\S+|make validate)\b")
+RUNNABLE = re.compile(r"^(?:[A-Z_]+=\S+ )*(?:\.venv/bin/\S+|make validate|make help)\b")
+WARNING = re.compile(r"warn|eavesdrop|traceback|error", re.I)
 
 
 def shell_commands() -> list[tuple[str, str]]:
@@ -56,6 +62,7 @@ def test_no_bare_python_or_missing_tools_in_the_instructions():
         bare = [b for b in bare if not b.startswith(("python 3", "Python 3"))]
         assert not bare, f"{doc}: commands without .venv/bin/: {bare}"
         assert "jupyter lab" not in text and "nbconvert" not in text, doc
+        assert "jupyter execute" not in text, f"{doc}: it reads no chapter's .md and warns"
     lock = (ROOT / "requirements.txt").read_text(encoding="utf-8").lower()
     assert "jupyterlab==" not in lock  # so the docs must not send readers to it
 
@@ -94,11 +101,51 @@ def test_documented_commands_work(scratch_book):
                               capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, (f"{doc}: `{cmd}` failed:\n{proc.stdout[-1500:]}\n"
                                       f"{proc.stderr[-1500:]}")
+        noisy = [line for line in (proc.stdout + proc.stderr).splitlines()
+                 if WARNING.search(line)]
+        assert not noisy, f"{doc}: `{cmd}` printed a warning: {noisy}"
         ran.append(cmd)
-        if "--output p4-run" in cmd:
+        if "p4-run" in cmd:
             out = scratch_book / "tmp" / "p4-run.ipynb"
             assert out.exists() and '"outputs"' in out.read_text(), cmd
             text = out.read_text()
             assert "chart-svg" in text, f"`{cmd}` wrote a notebook without its figures"
             out.unlink()
     assert len(ran) >= 5
+    assert any("-m analysis run chapters/" in c for c in ran), "no chapter re-run shown"
+
+
+def test_make_help_lists_the_targets_and_plain_make_prints_it():
+    env = {k: v for k, v in os.environ.items() if k != "MAKEFLAGS"}
+    helps = [subprocess.run(args, cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+             for args in (["make", "help"], ["make"])]
+    for proc in helps:
+        assert proc.returncode == 0, proc.stderr
+    assert helps[0].stdout == helps[1].stdout, "plain make does not print the help"
+    lines = helps[0].stdout.splitlines()
+    targets = {m.group(1) for line in lines if (m := re.match(r"^  make (\S+)\s{2,}\S", line))}
+    assert {"book", "test", "validate", "help", "clean", "release"} <= targets, lines
+    makefile = (ROOT / "Makefile").read_text()
+    declared = set(re.findall(r"^([a-z-]+):", makefile, re.M)) - {"check-python"}
+    assert declared <= targets, f"targets without a help line: {declared - targets}"
+
+
+@pytest.mark.parametrize("python", ["2.7.18", "3.10.13"])
+def test_an_unsupported_python_gets_one_clear_line(python, tmp_path):
+    """make refuses it before anything is installed, in one line naming the versions."""
+    exe = Path(f"/root/.pyenv/versions/{python}/bin/python")
+    if not exe.exists():
+        # where pyenv has no such interpreter: this Python, reporting that version to the
+        # Makefile's own check (run as `$(PYTHON) -c CODE`)
+        exe = tmp_path / "python"
+        v = tuple(int(x) for x in python.split("."))
+        prelude = ("import sys, collections; sys.version_info = collections.namedtuple("
+                   "'V', 'major minor micro releaselevel serial')(%d, %d, %d, 'final', 0); "
+                   "exec(sys.argv[1])" % v)
+        exe.write_text(f'#!/bin/sh\nexec {sys.executable} -c "{prelude}" "$2"\n')
+        exe.chmod(0o755)
+    proc = subprocess.run(["make", "book", f"PYTHON={exe}"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    out = (proc.stdout + proc.stderr).strip().splitlines()
+    assert proc.returncode != 0 and len(out) == 1, out
+    assert f"Python {python}" in out[0] and "3.11, 3.12 or 3.13" in out[0], out[0]

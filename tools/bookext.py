@@ -23,7 +23,9 @@
 7. The data package on the site: data/ is copied to _build/html/data/ with one zip of it
    (camp-ashraf-data.zip, fixed timestamps); `{datafile}` links a file there (relative in
    the HTML, the published address in the PDF); `{{ data_version }}` and
-   `{{ data_licence }}` read datapackage.json.
+   `{{ data_licence }}` read datapackage.json. python/ on the site: the analysis wheel, with
+   the data, and the pinned requirements of a downloaded notebook (tools/readerwheel.py);
+   {datafile}`python/requirements.txt` and {datafile}`python/wheel` link them.
 8. Pages every reader can use (axe-core and the Nu HTML Checker find nothing; see
    _accessible_body): bibliography entries are list items of their list, and the labels of
    code toggles are phrasing content, as <summary> requires.
@@ -40,12 +42,15 @@ from pathlib import Path
 
 from docutils import nodes
 
+from readerwheel import build_wheel, wheel_name, write_requirements
+
 ROOT = Path(__file__).resolve().parent.parent
 # What every notebook reads besides its own code: the data, the analysis package, and the
 # citation metadata that each chapter's "How to cite" prints (version, date, site address)
 HASHED = ("data", "analysis", "CITATION.cff", "_config.yml")
 PDF_NAME = "camp-ashraf.pdf"
 DATA_ZIP = "camp-ashraf-data.zip"
+PYTHON_DIR = "python"   # the analysis wheel and the reader's requirements (readerwheel.py)
 BIBLIOGRAPHY_PAGE = "chapters/bibliography"
 
 
@@ -159,12 +164,23 @@ def _page_meta(app, pagename, templatename, context, doctree):
     context["metatags"] = context.get("metatags", "") + "\n".join(tags) + "\n"
 
 
-NOTEBOOK_NOTE = (
-    "**Executed notebook of *{title}*.** It holds the outputs of the published book. To "
-    "re-run it you need the book's `analysis` package and its data: clone {repo}, run "
-    "`make book` there, then `.venv/bin/jupyter execute` this file (see the chapter "
-    "\"Re-run this book\"); or launch the chapter on Binder from its page: {page}"
-)
+NOTEBOOK_NOTE = """\
+**Executed notebook of *{title}*.** It holds the outputs of the published book: {page}
+
+To re-run it on your own machine (Python 3.11, 3.12 or 3.13; no clone needed), in the
+folder that holds this file, make a virtual environment and install, with one pip command,
+the pinned packages the site lists and the book's `analysis` package, which carries the data:
+
+```sh
+python3 -m venv camp-ashraf
+camp-ashraf/bin/pip install -r {site}/python/requirements.txt {site}/python/{wheel}
+camp-ashraf/bin/python -m analysis run {file}
+```
+
+The last line executes every cell and writes `{stem}-run.ipynb` with all outputs (or open
+this notebook in Jupyter with that environment's kernel). Set `CAMP_ASHRAF_DATA` to a folder
+to run it against another copy of the data. Or launch the chapter on Binder from its page.
+"""
 
 
 def executed_notebook(path: Path, cache_path: str | None):
@@ -196,7 +212,6 @@ def _copy_notebooks(app, exception):
     log = logging.getLogger(__name__)
     src = _executed_notebooks(app)
     dest = Path(app.outdir) / "_sources"
-    repo = (app.config.html_theme_options or {}).get("repository_url", "") or "the repository"
     base = (app.config.html_baseurl or "").rstrip("/")
     for path in sorted(src.rglob("*.ipynb")):
         rel = path.relative_to(src)
@@ -208,8 +223,9 @@ def _copy_notebooks(app, exception):
             continue
         title = app.env.titles[docname].astext() if docname in app.env.titles else docname
         page = f"{base}/{docname}.html" if base else f"{docname}.html"
-        nb.cells.insert(0, nbformat.v4.new_markdown_cell(
-            NOTEBOOK_NOTE.format(title=title, repo=repo, page=page)))
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(NOTEBOOK_NOTE.format(
+            title=title, page=page, site=base or ".", wheel=wheel_name(), file=rel.name,
+            stem=rel.stem)))
         for i, cell in enumerate(nb.cells):  # jupytext draws random cell ids: fix them
             cell["id"] = f"cell-{i}"
         target = dest / rel
@@ -256,6 +272,17 @@ def _publish_data(app, exception):
     write_data_zip(out / DATA_ZIP)
 
 
+def _publish_python(app, exception):
+    """python/ on the site: the analysis wheel (with the data) and the pinned requirements a
+    downloaded notebook needs (tools/readerwheel.py)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir) / PYTHON_DIR
+    shutil.rmtree(out, ignore_errors=True)
+    build_wheel(out)
+    write_requirements(out)
+
+
 def _data_substitutions(app, config):
     pkg = _data_package()
     licence = pkg.get("licenses", [{}])[0]
@@ -272,6 +299,15 @@ def _datafile_role(name, rawtext, text, lineno, inliner, options=None, content=N
     m = re.match(r"^(.*?)\s*<([^<>]+)>$", text)
     label, target = (m.group(1), m.group(2)) if m else (text, text)
     allowed = {p.name for p in data_files()} | {DATA_ZIP}
+    python = {f"{PYTHON_DIR}/requirements.txt": "requirements.txt",
+              f"{PYTHON_DIR}/wheel": wheel_name()}   # the wheel's name carries the version
+    if target in python:
+        if label == target:
+            label = python[target]
+        node = nodes.reference(rawtext, "", nodes.literal(label, label),
+                               refuri=f"{PYTHON_DIR}/{python[target]}",
+                               classes=["book-data-file"])
+        return [node], []
     if target not in allowed:
         msg = inliner.reporter.error(
             f"{{datafile}} names {target!r}, which the site does not serve; use one of: "
@@ -287,7 +323,8 @@ def _resolve_datafiles(app, doctree, docname):
     base = (app.config.html_baseurl or "").rstrip("/")
     depth = docname.count("/")
     for ref in doctree.findall(nodes.reference):
-        if "book-data-file" in ref.get("classes", []) and ref["refuri"].startswith("data/"):
+        if "book-data-file" in ref.get("classes", []) and ref["refuri"].startswith(
+                ("data/", f"{PYTHON_DIR}/")):
             if app.builder.format == "html":
                 ref["refuri"] = "../" * depth + ref["refuri"]
             else:
@@ -559,6 +596,7 @@ def setup(app):
     app.connect("html-page-context", _accessible_body, priority=950)
     app.connect("build-finished", _light_pages)
     app.connect("build-finished", _publish_data)
+    app.connect("build-finished", _publish_python)
     app.connect("config-inited", _data_substitutions)
     app.connect("doctree-resolved", _resolve_datafiles)
     app.add_role("datafile", _datafile_role)

@@ -6,8 +6,10 @@
    what repo2docker reads and nothing else: `binder/requirements.txt`, then `binder/postBuild`
    run in the repository's folder. It is kept in _build/binder-venv and made again whenever
    binder/, requirements.txt or pyproject.toml change (a hash of them is stored beside it).
-   Making it takes pip's time (about 40 s here with pip's cache warm; it needs the package
-   index or pip's cache, as Binder does).
+   Making it takes pip's time (about a minute); the first time it fills _build/wheelhouse
+   from the package index (or pip's cache), later ones install offline from there.
+   The environment also has JupyterLab with jupyterlab-myst (binder/requirements.txt), in
+   which tests/test_binder_lab.py opens a chapter.
 2. Every chapter (MyST Markdown, converted with jupytext) is executed with nbclient in that
    environment's own `python3` kernel, with the kernel's working directory in chapters/ as
    on Binder, and no PYTHONPATH or CAMP_ASHRAF_DATA: `analysis` and its data must be found
@@ -76,18 +78,38 @@ def binder_env(venv: Path = ENV_DIR, root: Path = ROOT) -> Path:
     base = getattr(sys, "_base_executable", None) or sys.executable
     subprocess.run([base, "-m", "venv", str(venv)], check=True)
     env = clean_env(venv)
-    # --no-compile: Python compiles each module when first imported instead (the same
-    # packages; it saves a third of the time)
-    for step in ([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                  "--no-compile", "-r", str(root / "binder" / "requirements.txt")],
-                 ["bash", str(root / "binder" / "postBuild")]):
+    reqs = root / "binder" / "requirements.txt"
+    pip_install(python, reqs, env, root)
+    proc = subprocess.run(["bash", str(root / "binder" / "postBuild")], env=env, cwd=root,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stdout + proc.stderr, file=sys.stderr)
+        raise SystemExit("making the Binder environment failed at: binder/postBuild")
+    stamp.write_text(digest)
+    say(f"Binder environment made in {time.monotonic() - t0:.0f} s")
+    return python
+
+
+def pip_install(python: Path, reqs: Path, env: dict, root: Path = ROOT) -> None:
+    """pip install -r reqs, offline from the wheelhouse (_build/wheelhouse) when it holds
+    every pinned package; else the wheelhouse is filled first (`pip wheel`: needs the package
+    index, or pip's cache, once), so that the next environment installs without a network.
+    --no-compile: Python compiles each module when first imported (saves a third)."""
+    wheelhouse = root / "_build" / "wheelhouse"
+    install = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+               "--no-compile", "--no-index", "--find-links", str(wheelhouse), "-r", str(reqs)]
+    if wheelhouse.is_dir() and subprocess.run(install, env=env, cwd=root,
+                                               capture_output=True).returncode == 0:
+        return
+    say(f"filling {wheelhouse.relative_to(root)} with the pinned packages (once; needs the "
+        "package index or pip's cache)")
+    wheelhouse.mkdir(parents=True, exist_ok=True)
+    for step in ([str(python), "-m", "pip", "wheel", "-q", "--disable-pip-version-check",
+                  "-w", str(wheelhouse), "-r", str(reqs)], install):
         proc = subprocess.run(step, env=env, cwd=root, capture_output=True, text=True)
         if proc.returncode != 0:  # the output only when it failed (pip is chatty)
             print(proc.stdout + proc.stderr, file=sys.stderr)
             raise SystemExit(f"making the Binder environment failed at: {' '.join(step)}")
-    stamp.write_text(digest)
-    say(f"Binder environment made in {time.monotonic() - t0:.0f} s")
-    return python
 
 
 def run_one(args: tuple[Path, Path]) -> tuple[str, float, str | None, dict | None]:
