@@ -51,3 +51,25 @@ def changed_events(folder=None, previous: str = PREVIOUS) -> pd.DataFrame:
     for eid in old.index.difference(new.index):
         rows.append((eid, "event", "present", "removed", why.get((eid, "event"), "")))
     return pd.DataFrame(rows, columns=["event_id", "field", "old", "new", "reason"])
+
+
+FIELD_LABELS = {"killed_best": "killed (best estimate)", "wounded_best": "wounded (best estimate)",
+                "grade": "grade", "start_date": "start date", "end_date": "end date",
+                "event_type": "type", "event": "event"}
+
+
+def changes_table(folder=None, previous: str = PREVIOUS) -> pd.DataFrame:
+    """``changed_events`` for readers: the event's title beside its id, fields named in words,
+    an empty old or new value shown as 'none'. Sorted by event, then field."""
+    from .load import load
+
+    frame = changed_events(folder, previous)
+    titles = load(folder).events.set_index("event_id")["title"].to_dict()
+    out = pd.DataFrame({
+        "Event": [f"{titles.get(e, e)} ({e})" for e in frame["event_id"]],
+        "Field": [FIELD_LABELS.get(f, f) for f in frame["field"]],
+        f"In {previous}": [v or "none" for v in frame["old"]],
+        "Now": [v or "none" for v in frame["new"]],
+        "Why": list(frame["reason"]),
+    })
+    return out
