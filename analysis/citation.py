@@ -1,16 +1,32 @@
-"""How to cite the book and each of its chapters, made from CITATION.cff (authors, title,
-version, date, URLs) and _config.yml (the site's address), so no chapter types its own.
+"""How to cite the book, each of its chapters and its data: one scheme, made from
+CITATION.cff (authors, title, version, date, licences), _config.yml (the site's address) and
+data/datapackage.json (the data's title and version), so no page types its own.
 
     from analysis.citation import cite_chapter
     cite_chapter("p5-raid-and-liberty")     # in the last cell of chapters/p5-raid-and-liberty.md
+
+The scheme, the same for the book ("book"), a chapter (its docname) and the data ("data"):
+- BibTeX types @book, @incollection and @misc; keys carry the version
+  (camp-ashraf-1.1.0, camp-ashraf-1.1.0-<chapter>, camp-ashraf-data-<data version>);
+- the release date as year, month and date; the version in `note` (never `edition`, which
+  BibTeX styles print as "1.1.0 edition");
+- titles in double braces, so that no style lowercases "Camp Liberty";
+- addresses under the site's one canonical address (html: baseurl: in _config.yml).
+Every BibTeX line is at most BIBTEX_WIDTH characters, so the PDF prints it unbroken and a
+reader can copy it from there as valid BibTeX.
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import ROOT
+
+BIBTEX_WIDTH = 100
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 @dataclass(frozen=True)
@@ -19,12 +35,22 @@ class Book:
     title: str
     version: str
     released: str      # YYYY-MM-DD
-    site: str          # the site's address, ending in /
+    site: str          # the site's canonical address, ending in /
     repository: str
+    licences: tuple[str, ...] = ()   # SPDX identifiers from CITATION.cff
 
     @property
     def year(self) -> str:
         return self.released[:4]
+
+    @property
+    def day(self) -> dt.date:
+        return dt.date.fromisoformat(self.released)
+
+    @property
+    def long_date(self) -> str:
+        d = self.day
+        return f"{d.day} {d:%B %Y}"
 
 
 def _fail(path: Path, what: str) -> ValueError:
@@ -49,12 +75,18 @@ def book(root: Path = ROOT) -> Book:
     for key in ("title", "version", "date-released"):
         if not cff.get(key):
             raise _fail(cff_path, f"no '{key}'")
+    released = str(cff["date-released"])
+    try:
+        dt.date.fromisoformat(released)
+    except ValueError:
+        raise _fail(cff_path, f"date-released {released!r} is not a date YYYY-MM-DD") from None
     site = str(cfg.get("html", {}).get("baseurl") or cff.get("url") or "")
     if not site:
         raise _fail(cfg_path, "no html: baseurl: (the site's address)")
-    return Book(tuple(names), str(cff["title"]), str(cff["version"]),
-                str(cff["date-released"]), site.rstrip("/") + "/",
-                str(cff.get("repository-code") or ""))
+    licences = cff.get("license") or ()
+    licences = (licences,) if isinstance(licences, str) else tuple(licences)
+    return Book(tuple(names), str(cff["title"]), str(cff["version"]), released,
+                site.rstrip("/") + "/", str(cff.get("repository-code") or ""), licences)
 
 
 def chapter_title(doc: str, root: Path = ROOT) -> str:
@@ -66,45 +98,96 @@ def chapter_title(doc: str, root: Path = ROOT) -> str:
     return m.group(1).strip()
 
 
+def data_package(root: Path = ROOT) -> tuple[str, str]:
+    """The data package's title and version (data/datapackage.json)."""
+    path = root / "data" / "datapackage.json"
+    pkg = json.loads(path.read_text(encoding="utf-8"))
+    if not pkg.get("title") or not pkg.get("version"):
+        raise _fail(path, "no 'title' or no 'version'")
+    return str(pkg["title"]), str(pkg["version"])
+
+
 def _bib(text: str) -> str:
     """A BibTeX field value: braces balanced, special characters escaped."""
     return re.sub(r"([{}&%$#_])", r"\\\1", text)
 
 
+def _entry(kind: str, key: str, fields: list[tuple[str, str]]) -> str:
+    """A BibTeX entry; fields given as (name, value with its delimiters)."""
+    import textwrap
+
+    lines = [f"@{kind}{{{key},"]
+    for name, value in fields:
+        # a long value (a title) wraps at spaces: BibTeX reads a line break as a space
+        lines += textwrap.wrap(f"  {name:<9} = {value},", BIBTEX_WIDTH, subsequent_indent=" " * 4,
+                               break_long_words=False, break_on_hyphens=False)
+    lines.append("}")
+    too_long = [line for line in lines if len(line) > BIBTEX_WIDTH]
+    if too_long:
+        raise ValueError(f"BibTeX line longer than {BIBTEX_WIDTH} characters (the PDF would "
+                         f"break it, and a copy would not parse): {too_long[0]}")
+    return "\n".join(lines)
+
+
+def _common(b: Book) -> list[tuple[str, str]]:
+    return [("author", "{" + " and ".join("{" + _bib(a) + "}" for a in b.authors) + "}")]
+
+
+def _dates(b: Book) -> list[tuple[str, str]]:
+    return [("year", f"{{{b.year}}}"), ("month", MONTHS[b.day.month - 1]),
+            ("date", f"{{{b.released}}}")]
+
+
+def citation(what: str, root: Path = ROOT) -> dict[str, str]:
+    """The citation of the book (what="book"), of the data (what="data") or of one chapter
+    (its docname, e.g. "p5-raid-and-liberty"): 'text' (the reference as Markdown), 'url',
+    'key', 'kind' (the BibTeX type) and 'bibtex'."""
+    from .text import md_escape
+
+    b = book(root)
+    who = md_escape("; ".join(b.authors))
+    title = "{{" + _bib(b.title) + "}}"
+    if what == "book":
+        url, key, kind = b.site, f"camp-ashraf-{b.version}", "book"
+        fields = [*_common(b), ("title", title), *_dates(b),
+                  ("note", f"{{Version {b.version}}}"), ("url", f"{{{url}}}")]
+        text = (f"{who} ({b.year}). *{md_escape(b.title)}*. Version {b.version}, "
+                f"{b.long_date}. <{url}>")
+    elif what == "data":
+        dtitle, dversion = data_package(root)
+        url, key, kind = f"{b.site}chapters/data.html", f"camp-ashraf-data-{dversion}", "misc"
+        note = f"Data package version {dversion}, published with the book's version {b.version}"
+        fields = [*_common(b), ("title", "{{" + _bib(dtitle) + "}}"), *_dates(b),
+                  ("note", f"{{{note}}}"), ("url", f"{{{url}}}")]
+        text = (f"{who} ({b.year}). *{md_escape(dtitle)}* [data set]. {note}, "
+                f"{b.long_date}. <{url}>")
+    else:
+        ctitle = chapter_title(what, root)
+        url = f"{b.site}chapters/{what}.html"
+        key, kind = f"camp-ashraf-{b.version}-{what}", "incollection"
+        fields = [*_common(b), ("title", "{{" + _bib(ctitle) + "}}"), ("booktitle", title),
+                  *_dates(b), ("note", f"{{Version {b.version}}}"), ("url", f"{{{url}}}")]
+        text = (f"{who} ({b.year}). “{md_escape(ctitle)}”. In *{md_escape(b.title)}*. "
+                f"Version {b.version}, {b.long_date}. <{url}>")
+    return {"text": text, "url": url, "key": key, "kind": kind,
+            "bibtex": _entry(kind, key, fields)}
+
+
 def chapter_citation(doc: str, root: Path = ROOT) -> dict[str, str]:
-    """The citation of one chapter: 'text' (the reference as prose, Markdown), 'url',
-    'key' and 'bibtex' (an @incollection entry)."""
-    b, title = book(root), chapter_title(doc, root)
-    url = f"{b.site}chapters/{doc}.html"
-    key = f"camp-ashraf-{b.version}-{doc}"
-    authors = " and ".join("{" + _bib(a) + "}" for a in b.authors)
-    bibtex = "\n".join([
-        f"@incollection{{{key},",
-        f"  author    = {{{authors}}},",
-        f"  title     = {{{_bib(title)}}},",
-        f"  booktitle = {{{_bib(b.title)}}},",
-        f"  edition   = {{{_bib(b.version)}}},",
-        f"  year      = {{{b.year}}},",
-        f"  url       = {{{url}}},",
-        "}"])
-    text = (f"{'; '.join(b.authors)} ({b.year}). “{title}”. In *{b.title}*, version "
-            f"{b.version}. <{url}>")
-    return {"text": text, "url": url, "key": key, "bibtex": bibtex}
+    """The citation of one chapter (see citation())."""
+    return citation(doc, root)
+
+
+def citation_markdown(what: str, root: Path = ROOT, intro: str = "Cite this chapter as:") -> str:
+    """A citation as Markdown: the reference as text, then its BibTeX entry."""
+    c = citation(what, root)
+    return "\n".join([intro, "", f"> {c['text']}", "", "BibTeX:", "",
+                      "```bibtex", c["bibtex"], "```", ""])
 
 
 def cite_chapter(doc: str, root: Path = ROOT):
     """The 'how to cite this chapter' block of a chapter notebook (Markdown output)."""
-    from .text import md_escape
-
-    c = chapter_citation(doc, root)
-    b = book(root)
-    fence = "````" if "```" in c["bibtex"] else "```"
-    text = "\n".join([
-        "Cite this chapter as:", "",
-        f"> {md_escape('; '.join(b.authors))} ({b.year}). “{md_escape(chapter_title(doc, root))}”. "
-        f"In *{md_escape(b.title)}*, version {md_escape(b.version)}. <{c['url']}>", "",
-        "BibTeX:", "", f"{fence}bibtex", c["bibtex"], fence, "",
-        "The whole book, its data and its licences: {doc}`cite`.", ""])
+    text = citation_markdown(doc, root) + "\nThe whole book, its data and its licences: {doc}`cite`.\n"
     try:
         from IPython.display import Markdown
     except ImportError:

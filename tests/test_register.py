@@ -221,7 +221,7 @@ def test_chapter_ends_with_its_citation(built_html, doc):
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     page = html.unescape(re.sub(r"<[^>]+>", "", _page(built_html, doc)))  # text, no markup
     assert f"@incollection{{camp-ashraf-{cff['version']}-{name}," in page
-    assert f"edition   = {{{cff['version']}}}" in page
+    assert f"note      = {{Version {cff['version']}}}" in page
     assert f"{cff['url'].rstrip('/')}/{doc}.html" in page
 
 

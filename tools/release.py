@@ -3,10 +3,12 @@
     python tools/release.py X.Y.Z [--date YYYY-MM-DD] [--root DIR]
 
 Writes the version (and the release date, today in UTC unless --date is given) into:
-CITATION.cff (version, date-released), .zenodo.json (version, publication_date),
-pyproject.toml (the analysis package), _config.yml (Sphinx release, version and today; the
-PDF's title page; the copyright year), chapters/cite.md (the citation and the BibTeX entry)
-and chapters/changelog.md (a "Book version X.Y.Z" entry naming the data package's version).
+CITATION.cff (version, date-released, and those of its preferred-citation), .zenodo.json
+(version, publication_date), pyproject.toml (the analysis package), _config.yml (Sphinx
+release, version and today; the PDF's title page; the copyright year) and
+chapters/changelog.md (a "Book version X.Y.Z" entry naming the data package's version).
+The citations of the book, its chapters and its data on the pages are made from these
+files by analysis/citation.py: no page types a version.
 
 It does not touch data/datapackage.json: the data package has its own version, raised when
 the data change, and a book release records which data version it carries.
@@ -92,8 +94,12 @@ def release(version: str, day: dt.date, root: Path = ROOT) -> list[str]:
 
     path = root / "CITATION.cff"
     text = path.read_text(encoding="utf-8")
-    text = sub(text, r'^version:.*$', f'version: "{version}"', "CITATION.cff")
-    text = sub(text, r'^date-released:.*$', f'date-released: "{iso}"', "CITATION.cff")
+    # the work's own fields and those of its preferred-citation (the book, this version)
+    text = sub(text, r'^( *)version:.*$', rf'\g<1>version: "{version}"', "CITATION.cff", 2)
+    text = sub(text, r'^( *)date-released:.*$', rf'\g<1>date-released: "{iso}"',
+               "CITATION.cff", 2)
+    text = sub(text, r'^( +)year:.*$', rf'\g<1>year: {day.year}', "CITATION.cff")
+    text = sub(text, r'^( +)month:.*$', rf'\g<1>month: {day.month}', "CITATION.cff")
     edits[path] = text
 
     path = root / ".zenodo.json"
@@ -114,14 +120,6 @@ def release(version: str, day: dt.date, root: Path = ROOT) -> list[str]:
     text = sub(text, r"Version [0-9.]+ \\textperiodcentered\{\} [^\\]*?\\par",
                rf"Version {version} \\textperiodcentered{{}} {long}\\par",
                "_config.yml (title page)")
-    edits[path] = text
-
-    path = root / "chapters" / "cite.md"
-    text = path.read_text(encoding="utf-8")
-    text = sub(text, r"team \(\d{4}\)", f"team ({day.year})", "chapters/cite.md")
-    text = sub(text, r"version \d+\.\d+\.\d+\.", f"version {version}.", "chapters/cite.md")
-    text = sub(text, r"(year\s+= )\{\d{4}\}", rf"\g<1>{{{day.year}}}", "chapters/cite.md")
-    text = sub(text, r"(edition\s+= )\{[0-9.]+\}", rf"\g<1>{{{version}}}", "chapters/cite.md")
     edits[path] = text
 
     path = root / "chapters" / "changelog.md"
