@@ -92,3 +92,173 @@ def test_citations_are_author_year(text):
     assert re.search(r"\[[A-Z][^\]]{1,80} (?:(?:19|20)\d\d[a-z]?|n\.d\.(?:-[a-z])?)\]", text), \
         "no author-year citation found"
     assert "Bibliography" in text
+
+
+# --- a PDF a press would accept (issue 20) ------------------------------------------------
+# Every word's box from one `pdftotext -bbox` run, shared by the tests below.
+
+MARGIN = 72.0     # Sphinx's geometry: one inch on each side (sphinx.sty hmargin, vmargin)
+SLACK = 1.0       # points: rounding in pdftotext's boxes
+HEAD, FOOT = 60.0, 60.0  # the running head and the page number sit this close to the edge
+
+
+class Page:
+    def __init__(self, number: int, width: float, height: float, words: list[tuple]):
+        self.number, self.width, self.height, self.words = number, width, height, words
+
+    def lines(self, body_only: bool = True) -> list[tuple[float, list[tuple]]]:
+        """The page's lines, top to bottom: (y, words left to right); without the running
+        head and the page number unless body_only is False."""
+        rows: dict[int, list[tuple]] = {}
+        for w in self.words:
+            if body_only and not (HEAD < w[1] < self.height - FOOT):
+                continue
+            rows.setdefault(round(w[1]), []).append(w)
+        return [(y, sorted(ws)) for y, ws in sorted(rows.items())]
+
+    def text_lines(self) -> list[str]:
+        return [" ".join(w[4] for w in ws) for _, ws in self.lines()]
+
+    @property
+    def opens_chapter(self) -> bool:
+        return any(w[4] == "CHAPTER" for w in self.words)
+
+
+@pytest.fixture(scope="module")
+def pages(built_pdf) -> list[Page]:
+    import html
+
+    raw = run("pdftotext", "-bbox", str(built_pdf), "-")
+    out = []
+    for n, m in enumerate(re.finditer(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>',
+                                      raw, re.S), start=1):
+        words = [(float(a), float(b), float(c), float(d), html.unescape(t)) for a, b, c, d, t in
+                 re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                            r'yMax="([\d.]+)">(.*?)</word>', m.group(3))]
+        out.append(Page(n, float(m.group(1)), float(m.group(2)), words))
+    assert out, "pdftotext -bbox found no page"
+    return out
+
+
+def body_pages(pages: list[Page]) -> list[Page]:
+    """The pages from the first chapter on (not the title page and the contents)."""
+    first = next(i for i, p in enumerate(pages) if p.opens_chapter)
+    return pages[first:]
+
+
+def test_no_word_outside_the_text_block(pages):
+    """A press sets nothing in the margins: every word lies within one inch of each edge."""
+    outside = []
+    for p in pages:
+        for x0, y0, x1, y1, word in p.words:
+            if (x0 < MARGIN - SLACK or x1 > p.width - MARGIN + SLACK
+                    or y0 < MARGIN / 2 - SLACK or y1 > p.height - MARGIN / 2 + SLACK):
+                outside.append(f"page {p.number}: {word[:40]!r} ({x0:.0f}–{x1:.0f} pt of "
+                               f"{p.width:.0f})")
+    assert not outside, f"{len(outside)} words outside the text block: {outside[:12]}"
+
+
+def table_breaks(pages: list[Page]) -> list[tuple[Page, int]]:
+    """Each table that breaks across pages, as (its first page, the rows on it). A broken
+    table ends its page with "continues on next page" and repeats its header on the next,
+    after "continued from previous page"; a row starts on a line with words in its first
+    column and in at least one other column (a wrapped cell's next line has fewer)."""
+    out = []
+    for p, nxt in zip(pages, pages[1:]):
+        lines = p.lines()
+        ends = [i for i, (_, ws) in enumerate(lines)
+                if " ".join(w[4] for w in ws).strip("()") == "continues on next page"]
+        if not ends:
+            continue
+        text = nxt.text_lines()
+        at = next((i for i, t in enumerate(text) if "continued from previous page" in t), None)
+        if at is None or at + 1 >= len(text):
+            continue
+        header = text[at + 1]
+        starts = [i for i, (_, ws) in enumerate(lines[:ends[-1]])
+                  if " ".join(w[4] for w in ws) == header]
+        if not starts:
+            continue  # the table began on an earlier page
+        head_words = lines[starts[-1]][1]
+        columns = [head_words[0][0]]  # left edges of the columns: gaps wider than a space
+        for a, b in zip(head_words, head_words[1:]):
+            if b[0] - a[2] > 8:
+                columns.append(b[0])
+
+        def column(x):
+            return max(i for i, c in enumerate(columns) if x >= c - 2) if x >= columns[0] - 2 \
+                else -1
+
+        rows = 0
+        for _, ws in lines[starts[-1] + 1:ends[-1]]:
+            used = {column(w[0]) for w in ws}
+            if 0 in used and len(used) >= 2:
+                rows += 1
+        out.append((p, rows))
+    return out
+
+
+def test_no_table_breaks_after_fewer_than_five_rows(pages):
+    breaks = table_breaks(pages)
+    assert breaks, "no table breaks across pages: the register's tables should"
+    short = [f"page {p.number}: {rows} row(s)" for p, rows in breaks if rows < 5]
+    assert not short, f"tables break after fewer than five rows: {short}"
+
+
+def test_no_stray_page(pages):
+    """No page holds only a few lines that belong to the page before (the tail of a "How
+    to cite this chapter" box, of a paragraph), and no page ends half empty before the end
+    of its chapter (a figure or table pushed to the next page)."""
+    heading = re.compile(r"^\d+(\.\d+)+ \S")
+    stray, gaps = [], []
+    body = body_pages(pages)
+    for p, nxt in zip(body, body[1:] + [None]):
+        lines = p.lines()
+        if not lines or p.opens_chapter:
+            continue
+        first = " ".join(w[4] for w in lines[0][1])
+        if len(lines) <= 6 and not heading.match(first):
+            stray.append(f"page {p.number}: {len(lines)} line(s) from {first[:50]!r}")
+        chapter_ends = nxt is None or nxt.opens_chapter
+        bottom = max(w[3] for _, ws in lines for w in ws)
+        if not chapter_ends and bottom < p.height / 2:
+            gaps.append(f"page {p.number}: empty below {bottom:.0f} pt of {p.height:.0f}")
+    assert not stray, f"pages holding only the tail of the page before: {stray}"
+    assert not gaps, f"pages left half empty: {gaps}"
+
+
+def test_a_label_is_not_left_at_a_page_foot(pages):
+    """"Sources:", "BibTeX:", "Cite this chapter as:" are never a page's last line."""
+    left = [f"page {p.number}: {p.text_lines()[-1]!r}" for p in body_pages(pages)
+            if p.text_lines() and p.text_lines()[-1].endswith(":")
+            and len(p.text_lines()[-1]) < 40]
+    assert not left, f"labels stranded at a page foot: {left}"
+
+
+def test_list_of_figures_uses_short_captions(text):
+    """The list of figures gives each figure a line or two, not its whole caption."""
+    lof = text[text.lower().index("list of figures"):text.lower().index("list of tables")]
+    entries = re.split(r"\n\s*(?=\d+\.\d+\s)", lof)[1:]
+    assert entries, "the list of figures is empty"
+    def lines(entry):  # the entry's own lines: not the page numbers (v, vi) between pages
+        return [x for x in entry.splitlines() if x.strip() and not re.fullmatch(r"\s*[ivxl]+\s*", x)]
+
+    long = [e.split("\n")[0][:60] for e in entries if len(lines(e)) > 2]
+    assert not long, f"figures listed with their whole caption: {long}"
+
+
+def test_chapter_numbers_agree_with_the_site(text, built_html):
+    """Every chapter's number in the PDF's contents is its number on the site."""
+    import html
+
+    contents = " ".join(text[:text.lower().index("list of figures")].split())
+    wrong = []
+    for doc in toc_docnames():
+        page = (built_html / f"{doc}.html").read_text(encoding="utf-8")
+        m = re.search(r'<h1><span class="section-number">(\d+)\. </span>([^<]+)', page)
+        if not m:
+            continue
+        number, title = m.group(1), " ".join(html.unescape(m.group(2)).split())
+        if f"{number} {title}" not in contents:
+            wrong.append(f"{number}. {title}")
+    assert not wrong, f"chapters numbered differently in the PDF's contents: {wrong}"

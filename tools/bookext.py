@@ -331,21 +331,127 @@ def _resolve_datafiles(app, doctree, docname):
                 ref["refuri"] = f"{base}/{ref['refuri']}"
 
 
-def _one_bibliography_in_latex(app, doctree, docname):
-    """In the PDF the bibliography is printed once, at the end, by LaTeX itself; the
-    bibliography page of the site would add an empty chapter of the same name before it.
-    Keep that page's references but not its heading or text."""
+def _bibliography_here_transform():
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class BibliographyHere(SphinxPostTransform):
+        """In the PDF the bibliography is a numbered chapter at the place the site has it,
+        so that the chapters after it (the register) have the same numbers in both. After
+        Sphinx's BibliographyTransform (priority 750) has gathered the references at the
+        end of the document, move them into that chapter (its heading and text stay; the
+        list's own unnumbered heading is switched off in _config.yml's preamble)."""
+        default_priority = 760
+        formats = ("latex",)
+
+        def run(self, **kwargs):
+            from sphinx import addnodes
+            from sphinx.builders.latex.nodes import thebibliography
+
+            lists = [n for n in self.document.children if isinstance(n, thebibliography)]
+            homes = [sec for start in self.document.findall(addnodes.start_of_file)
+                     if start.get("docname") == BIBLIOGRAPHY_PAGE
+                     for sec in start.children if isinstance(sec, nodes.section)]
+            if lists and homes:
+                for lst in lists:
+                    self.document.remove(lst)
+                    homes[0] += lst
+
+    return BibliographyHere
+
+
+# --- a PDF a press would accept (issue 20): nothing in the margins, no stray lines ---------
+LONG_WORD = re.compile(r"\S{26,}")
+BREAK_AFTER = re.compile(r"([/\-.?&=_%\]})|+*,])")
+NO_BREAKS_IN = (nodes.title, nodes.caption, nodes.literal_block, nodes.raw, nodes.math,
+                nodes.math_block, nodes.target)
+CITE_TITLE = "How to cite this chapter"
+
+
+def _raw(latex: str) -> nodes.raw:
+    return nodes.raw("", latex, format="latex")
+
+
+def _inside(node, kinds) -> bool:
+    while node is not None:
+        if isinstance(node, kinds):
+            return True
+        node = node.parent
+    return False
+
+
+def _breakable_long_words(app, doctree, docname):
+    """Addresses, identifiers and patterns longer than a column (a URL shown as text, an
+    event id in the changelog, a codebook pattern) may break after / - . ? & = _ ] } ) | + *
+    and commas: otherwise they run into the margin."""
     if app.builder.format != "latex":
         return
-    from sphinx import addnodes
-
-    for start in list(doctree.findall(addnodes.start_of_file)):
-        if start.get("docname") != BIBLIOGRAPHY_PAGE:
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        value = str(text)
+        if parent is None or not LONG_WORD.search(value) or _inside(parent, NO_BREAKS_IN):
             continue
-        for section in [n for n in start.children if isinstance(n, nodes.section)]:
-            keep = [c for c in section.children
-                    if not isinstance(c, (nodes.title, nodes.paragraph))]
-            section.replace_self(keep)
+        parts, last = [], 0
+        for word in LONG_WORD.finditer(value):
+            for m in BREAK_AFTER.finditer(value, word.start(), word.end() - 1):
+                parts.append(nodes.Text(value[last:m.end()]))
+                parts.append(_raw("\\allowbreak{}"))
+                last = m.end()
+        parts.append(nodes.Text(value[last:]))
+        index = parent.index(text)
+        parent.remove(text)
+        for offset, part in enumerate(parts):
+            parent.insert(index + offset, part)
+
+
+def _table_widths_in_latex(app, doctree, docname):
+    """A table without :widths: gets LaTeX columns as wide as their text (at least the
+    longest word), so that long cells wrap inside the text block instead of widening it."""
+    if app.builder.format != "latex":
+        return
+    for table in doctree.findall(nodes.table):
+        classes = table.get("classes", [])
+        if "colwidths-given" in classes:
+            continue
+        for tgroup in table.findall(nodes.tgroup):
+            specs = [c for c in tgroup.children if isinstance(c, nodes.colspec)]
+            longest = [1] * len(specs)
+            words = [1] * len(specs)
+            for row in tgroup.findall(nodes.row):
+                for i, entry in enumerate(e for e in row.children if isinstance(e, nodes.entry)):
+                    if i < len(specs):
+                        text = " ".join(entry.astext().split())
+                        longest[i] = max(longest[i], len(text))
+                        words[i] = max(words[i], *(len(w) for w in text.split() or [""]))
+            for spec, full, word in zip(specs, longest, words):
+                spec["colwidth"] = max(word, min(full, 40), 3)
+        table["classes"] = [c for c in classes if c != "colwidths-auto"] + ["colwidths-given"]
+
+
+def _keep_together_in_latex(app, doctree, docname):
+    """No page holds only the tail of a block: a chapter's "How to cite this chapter" box
+    (heading, reference, BibTeX entry and the line after it) starts on a page with room for
+    all of it, and a label ending in a colon ("Sources:", "BibTeX:") is never left at a page
+    foot without what it introduces. BibTeX is set small enough for its longest line
+    (analysis/citation.py's BIBTEX_WIDTH) to fit the text block unbroken."""
+    if app.builder.format != "latex":
+        return
+    for section in list(doctree.findall(nodes.section)):
+        title = section.next_node(nodes.title)
+        if title is not None and title.astext().strip() == CITE_TITLE:
+            section.parent.insert(section.parent.index(section),
+                                  _raw("\\Needspace*{23\\baselineskip}"))
+    for para in list(doctree.findall(nodes.paragraph)):
+        nxt = para.next_node(descend=False, siblings=True)
+        if para.astext().rstrip().endswith(":") and isinstance(
+                nxt, (nodes.bullet_list, nodes.enumerated_list, nodes.literal_block,
+                      nodes.block_quote, nodes.container, nodes.table)):
+            para.parent.insert(para.parent.index(para), _raw("\\Needspace{6\\baselineskip}"))
+    for block in list(doctree.findall(nodes.literal_block)):
+        if block.get("language") == "bibtex":
+            at = block.parent.index(block)
+            block.parent.insert(at + 1, _raw("\\endgroup"))
+            block.parent.insert(at, _raw("\\begingroup\\fvset{fontsize="
+                                        "\\fontsize{7}{8.5}\\selectfont}"))
 
 
 def _drop_code_in_latex(app, doctree, docname):
@@ -584,10 +690,72 @@ def _complete_redirect(site: Path, title: str) -> None:
         f'<p><a href="{url}">Go to the book</a></p>\n</body>\n</html>\n', encoding="utf-8")
 
 
+def _bookcitation_directive():
+    """```{bookcitation} book``` (or data, or a chapter's docname): the citation made by
+    analysis/citation.py from CITATION.cff, _config.yml and datapackage.json, as text and
+    BibTeX, so that the cite and data pages print the same scheme as every chapter's box."""
+    from docutils.statemachine import StringList
+    from sphinx.util.docutils import SphinxDirective
+
+    class BookCitation(SphinxDirective):
+        required_arguments = 1
+        intros = {"book": "Cite the book as:", "data": "Cite the data as:"}
+
+        def run(self):
+            from analysis.citation import citation_markdown
+
+            what = self.arguments[0]
+            for name in ("CITATION.cff", "_config.yml", "data/datapackage.json"):
+                self.env.note_dependency(str(ROOT / name))
+            try:
+                md = citation_markdown(what, ROOT, self.intros.get(what, "Cite it as:"))
+            except (OSError, ValueError) as err:
+                raise self.error(f"bookcitation {what}: {err}") from None
+            node = nodes.container(classes=["book-citation"])
+            self.state.nested_parse(StringList(md.splitlines(), source="bookcitation"),
+                                    self.content_offset, node)
+            return node.children
+
+    return BookCitation
+
+
+def short_caption(text: str) -> str:
+    """A figure's entry in the PDF's list of figures: its caption up to the dash that starts
+    the explanation, or its first sentence."""
+    text = re.sub(r" \([^()]*\)", "", " ".join(text.split()))  # asides in brackets
+    short = re.split(r" — |; |(?<=[a-z0-9)])\. ", text, maxsplit=1)[0].rstrip(". ")
+    return short
+
+
+def _latex_translator():
+    from sphinx.writers.latex import LaTeXTranslator
+
+    class BookLaTeXTranslator(LaTeXTranslator):
+        """Figures get a short caption for the list of figures (short_caption)."""
+
+        def visit_caption(self, node):
+            if (isinstance(node.parent, nodes.figure) and not self.in_minipage
+                    and not self.table):
+                short = short_caption(node.astext())
+                if short != " ".join(node.astext().split()).rstrip(". "):
+                    self.in_caption += 1
+                    short = self.encode(short).replace("]", "{]}")
+                    self.body.append(r"\caption[%s]{" % short)
+                    return
+            super().visit_caption(node)
+
+    return BookLaTeXTranslator
+
+
 def setup(app):
+    app.set_translator("latex", _latex_translator(), override=True)
+    app.add_post_transform(_bibliography_here_transform())
+    app.add_directive("bookcitation", _bookcitation_directive())
     app.connect("doctree-resolved", _arabic_in_latex)
-    app.connect("doctree-resolved", _one_bibliography_in_latex)
     app.connect("doctree-resolved", _drop_code_in_latex)
+    app.connect("doctree-resolved", _breakable_long_words)
+    app.connect("doctree-resolved", _table_widths_in_latex)
+    app.connect("doctree-resolved", _keep_together_in_latex)
     app.connect("config-inited", _set_cache_path)
     app.connect("html-page-context", _add_downloads, priority=600)
     app.connect("html-page-context", _page_meta)

@@ -15,6 +15,7 @@ need() { # need <debian-package> <test command...>
 need texlive-xetex command -v xelatex
 need latexmk command -v latexmk
 need texlive-fonts-recommended kpsewhich pzdr.tfm
+need texlive-latex-extra kpsewhich needspace.sty placeins.sty  # the PDF's page breaks
 need fonts-freefont-otf fc-list -q "FreeSerif"
 need fonts-noto-core bash -c 'fc-list | grep -q NotoNaskhArabic'
 need fonts-symbola bash -c 'fc-list | grep -q Symbola'
