@@ -67,7 +67,7 @@ def test_fonts_are_embedded(built_pdf):
 def test_page_count_and_metadata(built_pdf):
     info = run("pdfinfo", str(built_pdf))
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
-    assert 20 <= pages <= 250, f"{pages} pages"
+    assert 20 <= pages <= 320, f"{pages} pages"  # 265 before issue 20: the register grew
     for key in ("Title", "Author", "Subject", "Keywords"):
         m = re.search(rf"^{key}:\s+(.+)$", info, re.M)
         assert m and m.group(1).strip(), f"PDF metadata {key} is empty"
@@ -158,8 +158,9 @@ def test_no_word_outside_the_text_block(pages):
     assert not outside, f"{len(outside)} words outside the text block: {outside[:12]}"
 
 
-def table_breaks(pages: list[Page]) -> list[tuple[Page, int]]:
-    """Each table that breaks across pages, as (its first page, the rows on it). A broken
+def table_breaks(pages: list[Page]) -> list[tuple[Page, int, float]]:
+    """Each table that breaks across pages, as (its first page, the rows on it, where its
+    header line is, in points from the page's top). A broken
     table ends its page with "continues on next page" and repeats its header on the next,
     after "continued from previous page"; a row starts on a line with words in its first
     column and in at least one other column (a wrapped cell's next line has fewer)."""
@@ -194,14 +195,19 @@ def table_breaks(pages: list[Page]) -> list[tuple[Page, int]]:
             used = {column(w[0]) for w in ws}
             if 0 in used and len(used) >= 2:
                 rows += 1
-        out.append((p, rows))
+        out.append((p, rows, lines[starts[-1]][0]))
     return out
 
 
 def test_no_table_breaks_after_fewer_than_five_rows(pages):
+    """A table breaks across pages after five rows at least; fewer only when it starts in
+    the upper half of the text block, so that its rows (long quotes) fill the page rather
+    than leave half of it empty."""
     breaks = table_breaks(pages)
     assert breaks, "no table breaks across pages: the register's tables should"
-    short = [f"page {p.number}: {rows} row(s)" for p, rows in breaks if rows < 5]
+    middle = MARGIN + (pages[0].height - 2 * MARGIN) / 2
+    short = [f"page {p.number}: {rows} row(s), header at {top:.0f} pt" for p, rows, top in breaks
+             if rows < 5 and top > middle]
     assert not short, f"tables break after fewer than five rows: {short}"
 
 

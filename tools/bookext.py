@@ -423,7 +423,8 @@ def _table_widths_in_latex(app, doctree, docname):
                         longest[i] = max(longest[i], len(text))
                         words[i] = max(words[i], *(len(w) for w in text.split() or [""]))
             for spec, full, word in zip(specs, longest, words):
-                spec["colwidth"] = max(word, min(full, 40), 3)
+                # a short cell ("52 (19–52)") stays on one line; 4 for the column's padding
+                spec["colwidth"] = (full if full <= 16 else max(word, min(full, 40))) + 4
         table["classes"] = [c for c in classes if c != "colwidths-auto"] + ["colwidths-given"]
 
 
