@@ -38,6 +38,7 @@ class Book:
     site: str          # the site's canonical address, ending in /
     repository: str
     licences: tuple[str, ...] = ()   # SPDX identifiers from CITATION.cff
+    doi: str = ""      # the version's DOI once Zenodo has minted one (CITATION.cff doi:)
 
     @property
     def year(self) -> str:
@@ -85,8 +86,9 @@ def book(root: Path = ROOT) -> Book:
         raise _fail(cfg_path, "no html: baseurl: (the site's address)")
     licences = cff.get("license") or ()
     licences = (licences,) if isinstance(licences, str) else tuple(licences)
+    doi = str((cff.get("preferred-citation") or {}).get("doi") or cff.get("doi") or "")
     return Book(tuple(names), str(cff["title"]), str(cff["version"]), released,
-                site.rstrip("/") + "/", str(cff.get("repository-code") or ""), licences)
+                site.rstrip("/") + "/", str(cff.get("repository-code") or ""), licences, doi)
 
 
 def chapter_title(doc: str, root: Path = ROOT) -> str:
@@ -169,6 +171,9 @@ def citation(what: str, root: Path = ROOT) -> dict[str, str]:
                   *_dates(b), ("note", f"{{Version {b.version}}}"), ("url", f"{{{url}}}")]
         text = (f"{who} ({b.year}). “{md_escape(ctitle)}”. In *{md_escape(b.title)}*. "
                 f"Version {b.version}, {b.long_date}. <{url}>")
+    if b.doi and what != "data":  # a DOI names a version of the book, not the data package
+        fields.append(("doi", f"{{{b.doi}}}"))
+        text += f" <https://doi.org/{b.doi}>"
     return {"text": text, "url": url, "key": key, "kind": kind,
             "bibtex": _entry(kind, key, fields)}
 

@@ -171,3 +171,23 @@ def test_pdf_title_page_names_version_date_and_address(pdf_text):
     head = " ".join(pdf_text[:3000].split())
     assert f"Version {b.version}" in head and b.long_date in head
     assert b.site.rstrip("/") in head
+
+
+def test_a_doi_in_citation_cff_reaches_every_citation(tmp_path):
+    """Once Zenodo has minted a version's DOI and CITATION.cff names it, the book's and each
+    chapter's citation carry it (the data package's does not: the DOI names the book)."""
+    for name in ("CITATION.cff", "_config.yml"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "chapters", tmp_path / "chapters",
+                    ignore=shutil.ignore_patterns("_static"))
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    cff = load("CITATION.cff")
+    cff["preferred-citation"]["doi"] = "10.5281/zenodo.1234567"
+    (tmp_path / "CITATION.cff").write_text(yaml.safe_dump(cff, allow_unicode=True),
+                                           encoding="utf-8")
+    for what in ("book", "intro"):
+        c = citation(what, tmp_path)
+        assert "doi       = {10.5281/zenodo.1234567}," in c["bibtex"]
+        assert c["text"].endswith("<https://doi.org/10.5281/zenodo.1234567>")
+    assert "doi" not in citation("data", tmp_path)["bibtex"]
+    assert "doi" not in citation("book")["bibtex"], "no DOI exists yet: none is printed"
