@@ -132,3 +132,48 @@ def test_the_crowding_check_counts_sources_not_figures(tmp_path):
         f"# T\n\n{glued(five)}\n\n{glued(same)}\n", encoding="utf-8")
     found = crowded_paragraphs("chapters/x", tmp_path)
     assert len(found) == 1 and "ap-iraqi-officials-6" in found[0]
+
+
+# --- the disputes page: each disputed question links to the register -----------------------
+DISPUTES = "chapters/disputes"
+REF_TO_EVENT = re.compile(r"\{ref\}`[^`<]*<ev-([^>`]+)>`")
+
+
+def dispute_sections(doc: str = DISPUTES, root=ROOT) -> dict[str, list[str]]:
+    """Each '## ' section of the disputes page (but the citation block): the event ids it links
+    to with {ref}`text <ev-EVENT_ID>`."""
+    text = (root / f"{doc}.md").read_text(encoding="utf-8")
+    out = {}
+    for block in re.split(r"^## ", text, flags=re.M)[1:]:
+        title, _, body = block.partition("\n")
+        if title.strip().lower().startswith("how to cite"):
+            continue
+        out[title.strip()] = REF_TO_EVENT.findall(body)
+    return out
+
+
+def test_the_disputes_page_is_in_the_book():
+    assert DISPUTES in toc_docnames(), "chapters/disputes.md is not in _toc.yml"
+    titles = list(dispute_sections())
+    for must in ("1 September 2013", "July 2009", "Camp Liberty", "legal status",
+                 "before 2003", "Iran", "life inside"):
+        assert any(must.lower() in t.lower() for t in titles), f"no disputed question on {must!r}"
+
+
+def test_every_disputed_question_links_to_an_existing_register_entry():
+    import csv
+    with open(ROOT / "data" / "events.csv", newline="", encoding="utf-8") as fh:
+        events = {r["event_id"] for r in csv.DictReader(fh)}
+    for title, linked in dispute_sections().items():
+        assert linked, f"disputes: «{title}» links to no register entry"
+        missing = [e for e in linked if e not in events]
+        assert not missing, f"disputes: «{title}» links to events not in the data: {missing}"
+
+
+def test_the_disputes_check_catches_a_section_without_a_link(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "d.md").write_text(
+        "# D\n\n## Linked\n\nSee {ref}`the raid <ev-2009-07-28-raid>`.\n\n## Unlinked\n\n"
+        "Nothing here.\n\n## How to cite this page\n\nx\n", encoding="utf-8")
+    assert dispute_sections("chapters/d", tmp_path) == {"Linked": ["2009-07-28-raid"],
+                                                        "Unlinked": []}
