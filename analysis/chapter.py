@@ -168,7 +168,7 @@ class _Base:
             "Source": [cite(r.source_key) for r in rows],
         })
         return _markdown(md_table(frame, caption, name, escape={"Figure", "Given by", "Date"},
-                                  widths=[15, 45, 18, 22]))
+                                  widths=[14, 38, 22, 26]))
 
     def disagreements(self, events: pd.DataFrame):
         """A 'sources disagree' note: for each event and measure on which sources give
