@@ -148,6 +148,28 @@ class _Base:
                 "Sources of each numbered event:")
         return _markdown(table + "\n" + note + "\n\n" + sources + "\n")
 
+    def claims_table(self, claim_ids: list[str], caption: str, name: str):
+        """Competing figures as a small numbered table, one row per claim in the order given:
+        the figure, who gave it, when (the claim's date, or 'undated'), and the source. A
+        chapter's paragraph names a few of them and points to the table for the rest."""
+        if not claim_ids:
+            raise ValueError(f"claims_table {name}: no claim ids given")
+        by_id = self.claims.set_index("claim_id")
+        unknown = [c for c in claim_ids if c not in by_id.index]
+        if unknown:
+            raise KeyError(f"claims_table {name}: no claim {', '.join(unknown)} in "
+                           "data/casualty_claims.csv")
+        rows = [by_id.loc[c] for c in claim_ids]
+        frame = pd.DataFrame({
+            "Figure": [fmt_claim(r.qualifier, r.value_min, r.value_max) for r in rows],
+            "Given by": [str(r.quoted) for r in rows],
+            "Date": [fmt_date(r.claim_date) if pd.notna(r.claim_date) else "undated"
+                     for r in rows],
+            "Source": [cite(r.source_key) for r in rows],
+        })
+        return _markdown(md_table(frame, caption, name, escape={"Figure", "Given by", "Date"},
+                                  widths=[14, 38, 22, 26]))
+
     def disagreements(self, events: pd.DataFrame):
         """A 'sources disagree' note: for each event and measure on which sources give
         different figures, who said what, each with its citation."""

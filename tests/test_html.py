@@ -373,3 +373,22 @@ def test_every_page_at_390_px(browser, site, built_html):
     ctx.close()
     assert not found, "at 390 px:\n" + "\n".join(
         f"  {page}: {msg}" for page, msgs in found.items() for msg in msgs)
+
+
+def test_disputes_page_links_each_question_to_a_register_entry_that_opens(page, site):
+    """A reader of the disputes page can follow each question's links into the register: every
+    question (a section but the citation block) has one, and each link lands on an entry."""
+    page.goto(f"{site}/chapters/disputes.html")
+    sections = page.eval_on_selector_all(
+        "main section section",
+        "ss => ss.map(s => [s.querySelector('h2') ? s.querySelector('h2').innerText : '',"
+        " [...s.querySelectorAll('a[href*=\"register.html#ev-\"]')].map(a => a.href)])")
+    questions = [(t, links) for t, links in sections if t and "cite" not in t.lower()]
+    assert len(questions) >= 7, f"only {len(questions)} questions on the disputes page"
+    for title, links in questions:
+        assert links, f"«{title}» links to no register entry"
+    target = questions[1][1][0]
+    page.goto(target)
+    anchor = urlparse(target).fragment
+    assert page.locator(f"[id='{anchor}']").count() == 1, f"no register entry #{anchor}"
+    assert page.evaluate("window.scrollY") > 0, "the link did not jump to the entry"

@@ -78,3 +78,102 @@ def test_every_period_has_its_chapter():
         hits = [c for c in chapters
                 if f'Chapter("{pid}")' in (ROOT / f"{c}.md").read_text(encoding="utf-8")]
         assert len(hits) == 1, f"period {pid} should have exactly one chapter: {hits}"
+
+
+# --- figures per paragraph: more than four sources' figures in one paragraph read as a list;
+# competing figures go into a small table (Chapter.claims_table) and the prose names a few.
+MAX_SOURCES_PER_PARAGRAPH = 4
+
+
+def _figure_sources(root=ROOT) -> dict[str, str]:
+    """Every glue key that is one source's figure (a claim or a population count): its
+    source_key."""
+    import csv
+    out = {}
+    for name, key in (("casualty_claims.csv", "claim_id"), ("population.csv", "population_id")):
+        with open(root / "data" / name, newline="", encoding="utf-8") as fh:
+            out.update({r[key]: r["source_key"] for r in csv.DictReader(fh)})
+    return out
+
+
+def crowded_paragraphs(doc: str, root=ROOT, limit=MAX_SOURCES_PER_PARAGRAPH) -> list[str]:
+    """Paragraphs of a chapter's prose that glue figures from more than ``limit`` sources."""
+    text = (root / f"{doc}.md").read_text(encoding="utf-8")
+    text = re.sub(r"^(`{3,}|:{3,}).*?^\1\s*$", "", text, flags=re.S | re.M)
+    sources = _figure_sources(root)
+    found = []
+    for para in re.split(r"\n\s*\n", text):
+        keys = re.findall(r"\{glue:text\}`([^`]+)`", para)
+        unknown = [k for k in keys if "--" in k and k not in sources]
+        assert not unknown, f"{doc}: glue keys that are no claim or count: {unknown}"
+        if len({sources[k] for k in keys if k in sources}) > limit:
+            found.append(" ".join(para.split())[:120])
+    return found
+
+
+@pytest.mark.parametrize("doc", period_chapters())
+def test_no_paragraph_crowds_more_than_four_sources_figures(doc):
+    assert crowded_paragraphs(doc) == [], \
+        f"{doc}: paragraphs with figures from more than {MAX_SOURCES_PER_PARAGRAPH} sources; " \
+        "move the competing figures into a table (Chapter.claims_table)"
+
+
+def test_the_crowding_check_counts_sources_not_figures(tmp_path):
+    import shutil
+    (tmp_path / "chapters").mkdir()
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    five = ["2009-07-28-raid--ncri-4", "2009-07-28-raid--ap-iraqi-officials-6",
+            "2009-07-28-raid--hrw-iraqi-officials-7", "2009-07-28-raid--state-11",
+            "2009-07-28-raid--reuters-residents-13"]
+    same = ["2009-07-28-raid--mek-300", "2009-07-28-raid--mek-400", "2009-07-28-raid--mek-450",
+            "2009-07-28-raid--mek-500", "2009-07-28-raid--ncri-4"]
+    glued = lambda ids: " ".join(f"{{glue:text}}`{i}`" for i in ids)  # noqa: E731
+    (tmp_path / "chapters" / "x.md").write_text(
+        f"# T\n\n{glued(five)}\n\n{glued(same)}\n", encoding="utf-8")
+    found = crowded_paragraphs("chapters/x", tmp_path)
+    assert len(found) == 1 and "ap-iraqi-officials-6" in found[0]
+
+
+# --- the disputes page: each disputed question links to the register -----------------------
+DISPUTES = "chapters/disputes"
+REF_TO_EVENT = re.compile(r"\{ref\}`[^`<]*<ev-([^>`]+)>`")
+
+
+def dispute_sections(doc: str = DISPUTES, root=ROOT) -> dict[str, list[str]]:
+    """Each '## ' section of the disputes page (but the citation block): the event ids it links
+    to with {ref}`text <ev-EVENT_ID>`."""
+    text = (root / f"{doc}.md").read_text(encoding="utf-8")
+    out = {}
+    for block in re.split(r"^## ", text, flags=re.M)[1:]:
+        title, _, body = block.partition("\n")
+        if title.strip().lower().startswith("how to cite"):
+            continue
+        out[title.strip()] = REF_TO_EVENT.findall(body)
+    return out
+
+
+def test_the_disputes_page_is_in_the_book():
+    assert DISPUTES in toc_docnames(), "chapters/disputes.md is not in _toc.yml"
+    titles = list(dispute_sections())
+    for must in ("1 September 2013", "July 2009", "Camp Liberty", "legal status",
+                 "before 2003", "Iran", "life inside"):
+        assert any(must.lower() in t.lower() for t in titles), f"no disputed question on {must!r}"
+
+
+def test_every_disputed_question_links_to_an_existing_register_entry():
+    import csv
+    with open(ROOT / "data" / "events.csv", newline="", encoding="utf-8") as fh:
+        events = {r["event_id"] for r in csv.DictReader(fh)}
+    for title, linked in dispute_sections().items():
+        assert linked, f"disputes: «{title}» links to no register entry"
+        missing = [e for e in linked if e not in events]
+        assert not missing, f"disputes: «{title}» links to events not in the data: {missing}"
+
+
+def test_the_disputes_check_catches_a_section_without_a_link(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "d.md").write_text(
+        "# D\n\n## Linked\n\nSee {ref}`the raid <ev-2009-07-28-raid>`.\n\n## Unlinked\n\n"
+        "Nothing here.\n\n## How to cite this page\n\nx\n", encoding="utf-8")
+    assert dispute_sections("chapters/d", tmp_path) == {"Linked": ["2009-07-28-raid"],
+                                                        "Unlinked": []}
