@@ -20,6 +20,9 @@ HOSTILE_QUOTED = "<b>حزب</b> & ~^ {glue:text}`k` $$"
 HOSTILE_DESC = ("<script>window.__pwned=3</script> ```{raw} html ``` \\end{document} "
                 "{ref}`ev-x` [[x]] :::{note} %&$#_ 🙂")
 HOSTILE_NOTE = "<style>body{display:none}</style> \\newpage $$1$$"
+# a source's own words, shown in the register's attestations and claims
+HOSTILE_QUOTE = "<svg onload=window.__pwned=4> {cite}`x` \\textbf{q} 50%"
+HOSTILE_URL = "https://example.org/a?x=1&y=<2>"
 
 
 def rewrite(path: Path, fn) -> None:
@@ -49,12 +52,23 @@ def add_hostile_event(book: Path) -> None:
                        value_min=value, value_max=value, qualifier="exact",
                        source_key="wikipedia-camp-ashraf-2011", quoted=HOSTILE_QUOTED,
                        speaker_type="encyclopedia", group="residents",
-                       tally="event", second_hand="false")  # ignored if not columns
+                       tally="event", second_hand="false",  # ignored if not columns
+                       claim_date="2010-06-02", date_basis="published", quote=HOSTILE_QUOTE,
+                       quote_language="en", read_as="copy", read_at=HOSTILE_URL)
             rows.append(row)
         return body + rows
 
+    def attestations(header, body):
+        row = {h: "" for h in header}
+        row.update(attestation_id=f"{eid}--wikipedia-camp-ashraf-2011", event_id=eid,
+                   source_key="wikipedia-camp-ashraf-2011", attests="occurred;figures",
+                   stance="first_hand", quote=HOSTILE_QUOTE, quote_language="en",
+                   read_as="copy", read_at=HOSTILE_URL, note=HOSTILE_NOTE)
+        return body + [row]
+
     rewrite(data / "events.csv", events)
     rewrite(data / "casualty_claims.csv", claims)
+    rewrite(data / "attestations.csv", attestations)
     subprocess.run([sys.executable, "-m", "analysis", "fill-estimates", str(data)], cwd=book,
                    check=True, capture_output=True)
 
@@ -100,7 +114,8 @@ def test_hostile_text_is_literal_in_the_site(hostile_book):
     for literal in ("<script>window.__pwned=3</script>", "```{raw} html ```", "\\end{document}",
                     "{ref}`ev-x`", "[[x]]", ":::{note}", "%&$#_", "<i>unknown</i>",
                     "<style>body{display:none}</style>", "\\newpage $$1$$",
-                    "<script>window.__pwned=1</script>", "<b>حزب</b>", "{glue:text}`k`"):
+                    "<script>window.__pwned=1</script>", "<b>حزب</b>", "{glue:text}`k`",
+                    HOSTILE_QUOTE):
         assert literal in register, f"{literal!r} is not shown literally in the register"
 
 
@@ -117,7 +132,7 @@ def test_hostile_text_is_literal_in_the_pdf(hostile_book):
     # the register's entry: description, perpetrator and note appear nowhere else
     for literal in ("<script>window.__pwned=3</script>", "\\end{document}", "{ref}", "[[x]]",
                     ":::{note}", "<i>unknown</i>", "<style>body{display:none}</style>",
-                    "\\newpage $$1$$"):
+                    "\\newpage $$1$$", "<svg onload=window.__pwned=4>", "\\textbf{q} 50%"):
         assert literal in flat, f"{literal!r} is not in the PDF's register"
 
 

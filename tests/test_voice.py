@@ -101,6 +101,8 @@ def test_an_unattributed_sentence_is_caught(sentence):
     "An order under the Terrorism Act 2000 added the group to the list.",
     "The commission found no evidence that the group had planned terrorist acts.",
     "The MEK said it had been a guest of Iraq.",
+    # a source's words in the register: a quotation of several sentences stays a quotation
+    "It says: “Three days after the massacre in the camp, the toll rose. The terrorists fled.”",
 ])
 def test_an_attributed_or_quoted_sentence_passes(sentence):
     assert voice.check_text(sentence) == [], sentence

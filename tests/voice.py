@@ -146,6 +146,8 @@ def loaded_terms(sentence: str) -> list[str]:
 def check_text(text: str, where: str = "text") -> list[Hit]:
     """Every loaded word in the text that is neither quoted nor attributed."""
     hits = []
+    # a quotation may hold several sentences: its words are the source's, wherever it breaks
+    text = QUOTED.sub(lambda m: "“" + "x" * 3 + "”", re.sub(r"\s+", " ", text))
     for s in sentences(text):
         terms = loaded_terms(s)
         if terms and not attributed(s):
