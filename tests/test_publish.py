@@ -1,9 +1,8 @@
 """Nothing wrong gets published: hostile and special text in the data shows as literal text in
-the site (no script runs) and in the PDF; two clean builds of the same sources are identical."""
+the site (no script runs) and in the PDF. (That two clean builds of the same sources are
+identical is tested in test_build.py, which shares its clean mini build.)"""
 from __future__ import annotations
 
-import filecmp
-import shutil
 import subprocess
 import sys
 import unicodedata
@@ -135,23 +134,3 @@ def test_hostile_text_is_literal_in_the_pdf(hostile_book):
                     "\\newpage $$1$$", "<svg onload=window.__pwned=4>", "\\textbf{q} 50%"):
         assert literal in flat, f"{literal!r} is not in the PDF's register"
 
-
-def test_two_clean_builds_are_identical(tmp_path):
-    """Same sources, two clean builds: every file of the site (pages, figures, search index,
-    the downloadable notebooks with their outputs) is byte-identical. Known exceptions, none
-    at present, would be listed in README's "What is guaranteed"."""
-    sites = []
-    for name in ("one", "two"):
-        book = make_mini_book(tmp_path / name)
-        proc = subprocess.run([sys.executable, "tools/build.py", "--html-only"], cwd=book,
-                              capture_output=True, text=True, timeout=900)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        sites.append(book / "_build" / "html")
-    a, b = sites
-    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    assert any(str(f).endswith(".ipynb") for f in files) and any(
-        str(f).endswith(".svg") for f in files)
-    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
-    differ = [str(f) for f in files if not filecmp.cmp(a / f, b / f, shallow=False)]
-    assert differ == [], f"files differ between two clean builds: {differ}"
-    shutil.rmtree(tmp_path, ignore_errors=True)
