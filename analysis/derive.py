@@ -13,9 +13,9 @@ The rule (also printed in the methods chapter, from ``RULE``):
   other. The speaker is whoever gave the figure, not the outlet that carried it: a UN count
   reported by a news agency ranks as the UN's, a hospital's count reported by a news agency
   as the Iraqi government's. Within that kind the most recent claim wins (a later count
-  supersedes an earlier one; an undated claim - no date stated and no dated document
-  - ranks after every dated claim of its kind: the rule does not guess its age), and on a tie
-  the larger figure.
+  supersedes an earlier one; an undated claim, with no date stated and no dated document,
+  ranks after every dated claim of its kind, since the rule does not guess its age), and on a
+  tie the larger figure.
 - Two kinds of figure never give the best estimate, whatever their speaker: a figure from a
   source the research notes flag as unreliable (``flagged`` in sources.csv), and a figure
   known only second-hand, as another text quotes a document nobody on the team read

@@ -748,8 +748,17 @@ def _latex_translator():
     return BookLaTeXTranslator
 
 
+def _latex_translator_for_latex_builds(app):
+    """Registered only when the builder is LaTeX: pydata-sphinx-theme mixes its Bootstrap
+    HTML translator into every registered translator, or into the HTML builder's default when
+    none is registered; a LaTeX translator registered in an HTML build would take the theme's
+    place (tables lose their scroll box, the sidebar's captions their aria-level)."""
+    if app.builder.format == "latex":
+        app.set_translator(app.builder.name, _latex_translator(), override=True)
+
+
 def setup(app):
-    app.set_translator("latex", _latex_translator(), override=True)
+    app.connect("builder-inited", _latex_translator_for_latex_builds, priority=400)
     app.add_post_transform(_bibliography_here_transform())
     app.add_directive("bookcitation", _bookcitation_directive())
     app.connect("doctree-resolved", _arabic_in_latex)
