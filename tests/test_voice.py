@@ -19,12 +19,43 @@ def test_built_site_has_no_loaded_word_outside_an_attribution(built_html):
                       "them):\n" + "\n".join(map(str, hits[:40])))
 
 
+def chapter_hits(doc: str, root=None) -> list:
+    text = prose(doc) if root is None else prose(doc, root)
+    blocks = re.split(r"\n\s*\n|^#+ ", text, flags=re.M)
+    return [h for block in blocks for h in voice.check_text(block, doc)]
+
+
 @pytest.mark.parametrize("doc", toc_docnames())
 def test_chapter_prose_has_no_loaded_word_outside_an_attribution(doc):
     """The same rule on each chapter's source, so that an author sees it before a build."""
-    blocks = re.split(r"\n\s*\n|^#+ ", prose(doc), flags=re.M)
-    hits = [h for block in blocks for h in voice.check_text(block, doc)]
+    hits = chapter_hits(doc)
     assert not hits, "\n".join(map(str, hits))
+
+
+SEEDED_CHAPTER = """---
+jupytext: {}
+---
+# A seeded chapter
+
+## The years of hospitality
+
+The residents lived at Ashraf as guests of the Iraqi state {cite:p}`hrw-2005-05-no-exit`.
+
+In 2010 Iraqi forces tightened the blockade of the camp.
+
+The MEK said it had been a guest of Iraq, and it called the restrictions a siege.
+"""
+
+
+def test_a_seeded_euphemism_and_charged_word_in_a_chapter_are_caught(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "seeded.md").write_text(SEEDED_CHAPTER, encoding="utf-8")
+    caught = {h.term.lower() for h in chapter_hits("chapters/seeded", tmp_path)}
+    assert "guests" in caught or "guest" in caught, caught          # a euphemism
+    assert "hospitality" in caught, caught                          # a euphemism, in a heading
+    assert "blockade" in caught, caught                             # a charged word
+    sentences = " ".join(h.sentence for h in chapter_hits("chapters/seeded", tmp_path))
+    assert "The MEK said" not in sentences                          # attributed: passes
 
 
 def test_every_side_has_its_vocabulary():

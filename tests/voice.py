@@ -77,7 +77,7 @@ SPEAKERS = [
 
 # Verbs and phrases that attribute words to a speaker.
 VERBS = [
-    r"said", r"says", r"say", r"saying", r"stated?", r"states", r"called", r"calls?",
+    r"said", r"says", r"say", r"saying", r"stated", r"states", r"called", r"calls?",
     r"calling", r"described?", r"describes", r"describing", r"termed", r"terms?",
     r"named", r"names", r"labell?ed", r"labels?", r"branded", r"brands?", r"dubbed",
     r"according to", r"in (?:its|their|his|her) words", r"in the words of", r"wrote",
