@@ -58,12 +58,22 @@ FIELD_LABELS = {"killed_best": "killed (best estimate)", "wounded_best": "wounde
                 "event_type": "type", "event": "event"}
 
 
+RELEASE_WIDE = "a rule change of this release (see the notes above)"
+
+
 def changes_table(folder=None, previous: str = PREVIOUS) -> pd.DataFrame:
     """``changed_events`` for readers: the event's title beside its id, fields named in words,
-    an empty old or new value shown as 'none'. Sorted by event, then field."""
+    an empty old or new value shown as 'none'. A change that follows from a release-wide
+    reason (event_id '*', e.g. the new grade rule) says so briefly: the reason itself is given
+    once, in the changelog's notes, and in full in each event's register entry. Sorted by
+    event, then field."""
     from .load import load
 
     frame = changed_events(folder, previous)
+    release_wide = {r for (e, _f), r in reasons(folder).items() if e == "*"}
+    frame["reason"] = [RELEASE_WIDE if r in release_wide else
+                       r or ("an event new in this release" if n == "added" else "")
+                       for r, n in zip(frame["reason"], frame["new"])]
     titles = load(folder).events.set_index("event_id")["title"].to_dict()
     out = pd.DataFrame({
         "Event": [f"{titles.get(e, e)} ({e})" for e in frame["event_id"]],

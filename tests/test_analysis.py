@@ -254,3 +254,19 @@ def test_dates_show_their_precision():
     assert text.fmt_span(ts("2003-04-01"), ts("2009-01-31"), "span") == \
         "c. April 2003 – January 2009"
     assert text.fmt_range(12, pd.NA, 12) == "– (12)"
+
+
+def test_the_changelog_table_lists_every_change_with_a_reason_and_old_and_new_values():
+    """Issue 17: a historian who cited 1.1.0 sees, per changed event, the old and the new
+    value and why; a release-wide reason (the new grade rule) is named briefly, not repeated."""
+    from analysis.changes import RELEASE_WIDE, changed_events, changes_table
+
+    raw, table = changed_events(), changes_table()
+    assert len(table) == len(raw) > 0
+    assert all(table["Why"].str.len() > 0), "a change without its reason"
+    assert (table.iloc[:, 2] != table["Now"]).all(), "a listed change with equal values"
+    grades = table[table["Field"] == "grade"]
+    assert len(grades) and (grades["Why"] == RELEASE_WIDE).any()
+    assert not table["Why"].str.contains("GRADE_RULE rewritten").any()
+    badr = table[table["Event"].str.contains("2015-07-01-badr-commander-killed")]
+    assert set(badr["Now"]) >= {"2015-07-13"}, badr
