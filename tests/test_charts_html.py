@@ -4,19 +4,14 @@ tooltips, and the full-size view. Screenshots go to test-artifacts/charts/."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
-from conftest import ARTIFACTS, serve
+from conftest import ARTIFACTS
+# the browser and the served site, as tests/test_html.py sets them up (one per module)
+from test_html import browser, site  # noqa: F401  (pytest fixtures)
 from weight import site_pages  # tools/weight.py: every HTML page of the built site
 
-playwright = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-quic"]
 PHONE = {"width": 390, "height": 844}
 MIN_PX = 9.0
 P5 = "chapters/p5-raid-and-liberty"
@@ -33,20 +28,6 @@ TEXT_SIZES = """() => [...document.querySelectorAll('svg.chart-svg')]
               px: parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)}; });
   return {label: (svg.getAttribute('aria-label') || '').slice(0, 40), sizes};
 })"""
-
-
-@pytest.fixture(scope="module")
-def site(built_html):
-    with serve(built_html) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_chart_text_is_at_least_9px_on_a_phone(browser, site, built_html):
