@@ -4,8 +4,8 @@ may quote; each figure, table and note is then one call.
 Glue keys (use them in prose as {glue:text}`KEY`):
 - ``<event_id>.killed_best`` / ``.killed_low`` / ``.killed_high`` / ``.killed_range``, the same
   for ``wounded``; ``<event_id>.detained``, ``.missing``, ``.relocated``
-- ``<event_id>.<measure>_best_by``: who gave the figure chosen as best, and where
-  ("UNAMI (Reuters)")
+- ``<event_id>.<measure>_best_by``: who gave the figure chosen as best, and where it was read,
+  worded for a sentence ("the MEK, as reported by AFP"; "UNHCR"): ``text.speaker_phrase``
 - ``<claim_id>``: one source's figure in words ("at least 9", "about 400")
 - ``<population_id>``: one population count in words
 - ``<period_id>.events``, ``.attacks``, ``.killed_best``, ``.killed_low``, ``.killed_high``,
@@ -29,7 +29,7 @@ from . import derive, figdata, plot, register, style
 from .labels import TYPE_LABELS  # noqa: F401  (chapter.TYPE_LABELS, as before)
 from .load import Dataset, load
 from .text import (cite, fmt_claim, fmt_count, fmt_date, fmt_range, fmt_span, md_escape,
-                   md_table)
+                   md_table, speaker_phrase)
 
 COUNT_COLUMNS = ("killed_low", "killed_best", "killed_high", "wounded_low", "wounded_best",
                  "wounded_high", "detained", "missing", "relocated")
@@ -106,10 +106,9 @@ class _Base:
         for e in est[est["event_id"].isin(events["event_id"])].itertuples(index=False):
             if pd.isna(e.best_claim_id):
                 continue
-            q, lab = str(by_id.loc[e.best_claim_id, "quoted"]), str(by_id.loc[e.best_claim_id, "label"])
-            who = q if (lab.lower() in q.lower() or q.lower() in lab.lower()) \
-                else f"{q}, as reported by {lab}"
-            self.glue(f"{e.event_id}.{e.measure}_best_by", who)
+            best = by_id.loc[e.best_claim_id]
+            self.glue(f"{e.event_id}.{e.measure}_best_by",
+                      speaker_phrase(best["quoted"], best["label"]))
 
     def _glue_population(self, pop: pd.DataFrame) -> None:
         for p in pop.itertuples(index=False):

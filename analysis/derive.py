@@ -8,11 +8,13 @@ The rule (also printed in the methods chapter, from ``RULE``):
 - low  = the smallest figure any source gives (a claim's minimum; for "up to n", n);
 - high = the largest figure any source gives (a claim's maximum; for "at least n", n);
 - best = the figure of the most independent kind of speaker that gave one, ranked
-  UN > NGO > academic or court > press > encyclopedia > governments or a commissioned
-  report > a source of unassessed alignment > partisan (MEK/NCRI, Iranian-state-aligned) >
-  other. The speaker is whoever gave the figure, not the outlet that carried it: a UN count
-  reported by a news agency ranks as the UN's, a hospital's count reported by a news agency
-  as the Iraqi government's. Within that kind the most recent claim wins (a later count
+  UN > NGO > academic or court > press > governments (their officials, police and
+  hospitals) or a commissioned report > encyclopedia > a source of unassessed alignment >
+  partisan (MEK/NCRI, Iranian-state-aligned) > other. The speaker is whoever gave the figure,
+  not the outlet that carried it: a UN count reported by a news agency ranks as the UN's, a
+  hospital's count reported by a news agency as the Iraqi government's. An encyclopedia is a
+  tertiary text that compiles what others reported, so a figure of its own (one it does not
+  attribute) ranks below every named first-hand speaker other than a party to the conflict. Within that kind the most recent claim wins (a later count
   supersedes an earlier one; an undated claim, with no date stated and no dated document,
   ranks after every dated claim of its kind, since the rule does not guess its age), and on a
   tie the larger figure.
@@ -29,9 +31,9 @@ import pandas as pd
 RULE = __doc__.split("The rule (also printed in the methods chapter, from ``RULE``):\n", 1)[1]
 
 SOURCE_RANK = {
-    "un": 1, "ngo": 2, "academic": 3, "court": 3, "press": 4, "encyclopedia": 5,
-    "us_government": 6, "iraqi_government": 6, "iranian_government": 6, "other_government": 6,
-    "commissioned": 6, "unassessed": 7, "mek_ncri": 8, "iran_state_aligned": 8, "other": 9,
+    "un": 1, "ngo": 2, "academic": 3, "court": 3, "press": 4,
+    "us_government": 5, "iraqi_government": 5, "iranian_government": 5, "other_government": 5,
+    "commissioned": 5, "encyclopedia": 6, "unassessed": 7, "mek_ncri": 8, "iran_state_aligned": 8, "other": 9,
     "editors": 9,
 }
 SOURCE_CLASS = {  # the coarse classes used in charts of "who reports what"

@@ -2,6 +2,7 @@
 data values literally (no markup, HTML, role or LaTeX in a data cell is ever interpreted)."""
 from __future__ import annotations
 
+import re
 import string
 
 import pandas as pd
@@ -109,6 +110,95 @@ def short_date(ts, precision="day", end=None) -> str:
     if end is not None:
         return fmt_span(ts, end, precision, short=True)
     return fmt_date(ts, precision, short=True)
+
+
+# Who gave a figure, in a sentence ("the figure given by ..."). The claims' ``quoted`` and the
+# sources' ``label`` are written for table cells ("MEK", "Baquba hospital", "Wikipedia
+# (starting text)"); prose needs articles, no editors' notes in brackets, and the speaker and
+# the outlet each named once.
+CARRIER_NAMES = {"US State Dept": "the US State Department", "HRW": "Human Rights Watch",
+                 "Maryam Rajavi site": "Maryam Rajavi's website", "BBC": "the BBC",
+                 "Los Angeles Times": "the Los Angeles Times",
+                 "Orlando Sentinel": "the Orlando Sentinel", "Nejat Society": "the Nejat Society"}
+"""Source labels that read badly in a sentence, with the name prose uses."""
+_TAKES_THE = {"MEK", "NCRI", "PMOI", "UN", "US", "EU", "Iraqi government",
+              "Washington Report on Middle East Affairs"}
+_ROLE_A = {"official", "source", "representative", "lawyer", "colonel", "resident",
+           "spokesman", "spokesperson", "statement", "text", "version", "summary", "officer"}
+_ROLE_THE = {"governor", "hospital", "team", "secretariat", "secretary-general", "government",
+             "agency", "ministry", "website", "office"}
+_DETERMINERS = {"a", "an", "the", "two", "three", "some", "several", "his", "her", "its",
+                "their"}
+
+
+def _indefinite(word: str) -> str:
+    if word.isupper() and len(word) > 1:  # an acronym, read letter by letter: "an MEK lawyer"
+        return "an" if word[0] in "AEFHILMNORSX" else "a"
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def carrier_name(label: str) -> str:
+    """A source's label as prose names the outlet: the editors' bracketed note dropped
+    ('Wikipedia (starting text)' -> 'Wikipedia'), a few labels spelled out."""
+    name = " ".join(str(label).split())
+    if name in CARRIER_NAMES:
+        return CARRIER_NAMES[name]
+    bare = name.split(" (", 1)[0].strip() or name
+    return CARRIER_NAMES.get(bare) or with_article(bare)
+
+
+def with_article(who: str) -> str:
+    """A speaker as the subject of a sentence: 'MEK' -> 'the MEK', 'Iraqi official' -> 'an
+    Iraqi official', 'Baquba hospital' -> 'the Baquba hospital'; names, plurals and phrases
+    that already have a determiner are left as they are."""
+    who = " ".join(str(who).split())
+    if not who:
+        raise ValueError("with_article: an empty speaker")
+    head = who.split(",", 1)[0].split(" (", 1)[0].split(" of ", 1)[0].split(" via ", 1)[0]
+    words = head.split()
+    if words[0].lower() in _DETERMINERS or "'s" in words[0]:
+        return who
+    last = words[-1].lower()
+    if "'s " in head:  # "UN Secretary-General's spokesperson": one known person
+        out = "the " + who
+    elif last in _ROLE_A:
+        out = f"{_indefinite(words[0])} {who}"
+    elif last in _ROLE_THE or head in _TAKES_THE:
+        out = "the " + who
+    elif words[0].split("/")[0] in _TAKES_THE and not last.endswith("s"):
+        out = "the " + who  # "the UN Secretary-General", "the NCRI Secretariat"
+    else:
+        out = who
+    # "police and UN" -> "police and the UN"
+    for name in ("UN", "MEK", "NCRI", "PMOI"):
+        out = out.replace(f" and {name}", f" and the {name}")
+    return out
+
+
+def _initials(text: str) -> str:
+    return "".join(w[0] for w in text.replace("-", " ").split() if w[:1].isupper())
+
+
+def speaker_phrase(quoted: str, label: str) -> str:
+    """Who gave a figure and where it was read, for prose ("the figure given by ..."): the
+    speaker once and the outlet once, and the outlet alone where it is the speaker.
+
+    'MEK' via 'AFP' -> 'the MEK, as reported by AFP'; 'UNHCR' via 'UNHCR' -> 'UNHCR';
+    'Washington Report on Middle East Affairs' via 'WRMEA' -> the name alone; 'the article' via
+    'Wikipedia (starting text)' -> 'Wikipedia'; 'unnamed sources cited by the article' ->
+    'unnamed sources cited by Wikipedia'."""
+    q = " ".join(str(quoted).split())
+    if not q or str(quoted) == "nan":
+        raise ValueError(f"speaker_phrase: no speaker for a figure read in {label!r}")
+    carrier = carrier_name(label)
+    bare = carrier[4:] if carrier.startswith("the ") else carrier
+    q = re.sub(r"\bthe article\b", bare, q)
+    who = with_article(q)
+    ql, bl = q.lower(), bare.lower()
+    if (bl in ql or ql in bl or _initials(q) == bare
+            or ql.split(" (", 1)[0] in bl):
+        return who
+    return f"{who}, as reported by {carrier}"
 
 
 def cite(keys) -> str:

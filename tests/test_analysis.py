@@ -270,3 +270,69 @@ def test_the_changelog_table_lists_every_change_with_a_reason_and_old_and_new_va
     assert not table["Why"].str.contains("GRADE_RULE rewritten").any()
     badr = table[table["Event"].str.contains("2015-07-01-badr-commander-killed")]
     assert set(badr["Now"]) >= {"2015-07-13"}, badr
+
+
+@pytest.mark.parametrize("quoted, label, phrase", [
+    ("MEK", "AFP", "the MEK, as reported by AFP"),
+    ("UNHCR", "UNHCR", "UNHCR"),
+    ("the article", "Wikipedia (starting text)", "Wikipedia"),
+    ("unnamed sources cited by the article", "Wikipedia (starting text)",
+     "unnamed sources cited by Wikipedia"),
+    ("Washington Report on Middle East Affairs", "WRMEA",
+     "the Washington Report on Middle East Affairs"),
+    ("Baquba hospital", "AP", "the Baquba hospital, as reported by AP"),
+    ("Iraqi official", "AFP", "an Iraqi official, as reported by AFP"),
+    ("MEK lawyer", "AP", "an MEK lawyer, as reported by AP"),
+    ("NCRI statement", "USCCAR (StopFundamentalism text)", "an NCRI statement, as reported by USCCAR"),
+    ("police and UN", "AP", "police and the UN, as reported by AP"),
+    ("US officials", "Foreign Policy", "US officials, as reported by Foreign Policy"),
+    ("Iraqi officials, as reported by the US State Department", "US State Dept",
+     "Iraqi officials, as reported by the US State Department"),
+])
+def test_who_gave_a_figure_reads_as_a_phrase(quoted, label, phrase):
+    """Issue 18: 'the figure given by <who>' names the speaker once and the outlet once, with
+    an article where English needs one and no editors' note in brackets."""
+    assert text.speaker_phrase(quoted, label) == phrase
+
+
+def test_speaker_phrase_refuses_an_empty_speaker():
+    with pytest.raises(ValueError, match="no speaker"):
+        text.speaker_phrase("", "AP")
+
+
+def test_glued_best_by_values_read_well_in_the_chapters():
+    """Issue 18: every '<event>.<measure>_best_by' glued for the chapters, as the reader sees
+    it: no 'the article, as reported by Wikipedia', no outlet named twice, no editors' note
+    such as '(starting text)', and the speaker of each best estimate quoted in prose."""
+    import re
+    from pathlib import Path
+
+    from analysis import chapter
+    from analysis.load import load
+
+    data = load()
+    glued = {}
+    for pid in data.periods["period_id"]:
+        glued.update({k: v for k, v in chapter.Chapter(pid, data=data, glue=False).glued.items()
+                      if k.endswith("_best_by")})
+    assert len(glued) > 20
+    for key, who in glued.items():
+        assert "the article" not in who, (key, who)
+        assert who.count("as reported by") <= 1, (key, who)
+        assert not re.search(r"\((starting text|old|WP mirror|[^)]* text)\)", who), (key, who)
+        speaker, _, outlet = who.partition(", as reported by ")
+        if outlet:
+            assert outlet.lower() not in speaker.lower(), (key, who)
+        assert not re.match(r"(MEK|NCRI|PMOI|UN|Iraqi official|Baquba)\b", who), (key, who)
+    assert glued["2011-04-08-raid.wounded_best_by"] == "the Baquba hospital, as reported by AP"
+    assert glued["1992-04-05-air-raid.killed_best_by"] == \
+        "the Washington Report on Middle East Affairs"
+    assert glued["1992-04-05-air-raid.wounded_best_by"] == "the MEK, as reported by AFP"
+    # every such key the chapters use is glued, and no sentence strings two of them with
+    # 'and by' (p2 once read 'given by X and by Y')
+    chapters = Path(__file__).resolve().parent.parent / "chapters"
+    for md in chapters.glob("*.md"):
+        src = md.read_text(encoding="utf-8")
+        for key in re.findall(r"\{glue:text\}`([^`]+_best_by)`", src):
+            assert key in glued, (md.name, key)
+        assert not re.search(r"_best_by`\s+and\s+by\s+\{glue", src), md.name

@@ -286,3 +286,19 @@ def test_coverage_does_not_fall_below_what_was_reached(name):
     n, total = coverage(_d17())[name]
     assert COVERAGE_FLOOR[name] <= QUOTE_TARGET
     assert total and n / total >= COVERAGE_FLOOR[name], f"{name}: {n} of {total}"
+
+
+def test_april_2011_wounded_best_estimate_is_the_hospitals_not_the_encyclopedias():
+    """Issue 18 (review-2, the grade rule, item 3): an encyclopedia's unattributed figure
+    (Wikipedia's 318) no longer outranks the Baquba hospital's count reported by AP; the
+    hospital's counts of 8 April tie on date and the larger, 39, is the best estimate."""
+    from analysis import derive
+
+    d = _d17()
+    assert derive.SOURCE_RANK["encyclopedia"] > derive.SOURCE_RANK["iraqi_government"]
+    est = derive.estimates(d.claims, d.sources).set_index(["event_id", "measure"])
+    row = est.loc[("2011-04-08-raid", "wounded")]
+    assert row["best_claim_id"] == "2011-04-08-raid--hospital-wounded-39"
+    ev = d.events.set_index("event_id").loc["2011-04-08-raid"]
+    assert (ev["wounded_low"], ev["wounded_best"], ev["wounded_high"]) == (13, 39, 350)
+    assert "encyclopedia" in derive.RULE and "hospitals" in derive.RULE
