@@ -46,6 +46,16 @@ def residents(pop: pd.DataFrame) -> pd.DataFrame:
     return pop[pop["group"].astype("string") == "residents"]
 
 
+def _caveat(claim) -> str:
+    """What a reader must know of a figure that may not give a best estimate: its source is
+    flagged as unreliable, or it is known only second-hand."""
+    if bool(getattr(claim, "flagged", False)):
+        return ", a source the research notes flag as unreliable: never a best estimate"
+    if bool(getattr(claim, "second_hand", False)):
+        return ", known only second-hand: never a best estimate"
+    return ""
+
+
 def _markdown(text: str):
     try:
         from IPython.display import Markdown
@@ -183,7 +193,7 @@ class _Base:
                                                        sort=False, observed=True):
             who = "; ".join(
                 f"{fmt_claim(c.qualifier, c.value_min, c.value_max)} "
-                f"({md_escape(c.quoted)}, {cite(c.source_key)})"
+                f"({md_escape(c.quoted)}, {cite(c.source_key)}{_caveat(c)})"
                 for c in grp.itertuples(index=False))
             whom = "" if str(group) == "residents" else f" ({md_escape(str(group).replace('_', ' '))})"
             lines.append(f"- **{md_escape(titles.get(eid, eid))}**, {measure}{whom}: {who}.")

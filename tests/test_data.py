@@ -302,3 +302,24 @@ def test_april_2011_wounded_best_estimate_is_the_hospitals_not_the_encyclopedias
     ev = d.events.set_index("event_id").loc["2011-04-08-raid"]
     assert (ev["wounded_low"], ev["wounded_best"], ev["wounded_high"]) == (13, 39, 350)
     assert "encyclopedia" in derive.RULE and "hospitals" in derive.RULE
+
+
+def test_no_chapter_quotes_a_figure_of_a_flagged_source(d):
+    """Issue 18: a flagged site (a pejoratively titled mirror, a figure known only through a
+    blog) gives no best estimate and no figure in the prose; the 2003 surrender's 6,000 is
+    Knight Ridder's, quoted from its report."""
+    from analysis import derive
+
+    c = derive.claims_with_sources(d.claims, d.sources).set_index("claim_id")
+    flagged = set(c.index[c["flagged"]])
+    assert "2013-02-09-rocket-attack--trend-10" in flagged
+    for md in sorted((ROOT / "chapters").glob("*.md")):
+        keys = set(re.findall(r"\{glue:text\}`([^`]+)`", md.read_text(encoding="utf-8")))
+        assert not keys & flagged, (md.name, sorted(keys & flagged))
+    six = c.loc["2003-05-10-disarmament-agreement--knightridder-6000"]
+    assert six["source_key"] == "knightridder-2003-05-10-surrender" and not six["flagged"]
+    assert "some 6,000 members" in six["quote"]
+    mirror = c[c["source_key"] == "wikipedia-mek-surrender-2003"]
+    assert mirror["flagged"].all() and 6000 not in set(mirror["value_min"])
+    est = derive.estimates(d.claims, d.sources).dropna(subset=["best_claim_id"])
+    assert not c.loc[est["best_claim_id"], "flagged"].any()
