@@ -33,8 +33,9 @@ def reasons(folder=None) -> dict[tuple[str, str], str]:
 
 def changed_events(folder=None, previous: str = PREVIOUS) -> pd.DataFrame:
     """One row per (event, field) changed since ``previous``: event_id, field, old, new,
-    reason ('' where data/changes.csv gives none). An event new since then is listed with
-    field 'event' and old ''."""
+    reason ('' where data/changes.csv gives none) and release_wide (the reason is a
+    release-wide one, event_id '*', such as the new grade rule). An event new since then is
+    listed with field 'event' and old ''."""
     folder = data_dir(folder)
     old = _csv(folder / "releases" / previous / "events.csv").set_index("event_id")
     new = _csv(folder / "events.csv").set_index("event_id")
@@ -42,15 +43,18 @@ def changed_events(folder=None, previous: str = PREVIOUS) -> pd.DataFrame:
     rows = []
     for eid, r in new.iterrows():
         if eid not in old.index:
-            rows.append((eid, "event", "", "added", why.get((eid, "event"), "")))
+            rows.append((eid, "event", "", "added", why.get((eid, "event"), ""), False))
             continue
         for f in FIELDS:
             a, b = old.at[eid, f] if f in old.columns else "", r.get(f, "")
             if a != b:
-                rows.append((eid, f, a, b, why.get((eid, f)) or why.get(("*", f), "")))
+                own = why.get((eid, f))
+                rows.append((eid, f, a, b, own or why.get(("*", f), ""),
+                             not own and ("*", f) in why))
     for eid in old.index.difference(new.index):
-        rows.append((eid, "event", "present", "removed", why.get((eid, "event"), "")))
-    return pd.DataFrame(rows, columns=["event_id", "field", "old", "new", "reason"])
+        rows.append((eid, "event", "present", "removed", why.get((eid, "event"), ""), False))
+    return pd.DataFrame(rows, columns=["event_id", "field", "old", "new", "reason",
+                                       "release_wide"])
 
 
 FIELD_LABELS = {"killed_best": "killed (best estimate)", "wounded_best": "wounded (best estimate)",
@@ -58,28 +62,46 @@ FIELD_LABELS = {"killed_best": "killed (best estimate)", "wounded_best": "wounde
                 "event_type": "type", "event": "event"}
 
 
-RELEASE_WIDE = "a rule change of this release (see the notes above)"
+def _value(field: str, value: str) -> str:
+    """A changed value as readers see it elsewhere in the book: a grade by its label
+    ('single source', not 'single_source'); an empty value as 'none'."""
+    from .derive import GRADE_LABELS
+
+    if not value:
+        return "none"
+    return GRADE_LABELS.get(value, value) if field == "grade" else value
 
 
-def changes_table(folder=None, previous: str = PREVIOUS) -> pd.DataFrame:
+def release_wide_reasons(folder=None) -> dict[str, str]:
+    """The release-wide reasons of data/changes.csv (event_id '*'), by field label: what the
+    changelog says once above the table of the changes they explain."""
+    return {FIELD_LABELS.get(f, f): r for (e, f), r in reasons(folder).items() if e == "*"}
+
+
+def changes_table(folder=None, previous: str = PREVIOUS, release_wide: bool = False
+                  ) -> pd.DataFrame:
     """``changed_events`` for readers: the event's title beside its id, fields named in words,
-    an empty old or new value shown as 'none'. A change that follows from a release-wide
-    reason (event_id '*', e.g. the new grade rule) says so briefly: the reason itself is given
-    once, in the changelog's notes, and in full in each event's register entry. Sorted by
-    event, then field."""
+    grades by their labels, an empty old or new value shown as 'none'. By default the changes
+    with a reason of their own (column 'Why'); with ``release_wide=True`` the changes that
+    follow from a release-wide reason (the new grade rule), without a 'Why' column: that
+    reason is given once, above the table (``release_wide_reasons``), and in full in each
+    event's register entry. Sorted by event, then field."""
     from .load import load
 
     frame = changed_events(folder, previous)
-    release_wide = {r for (e, _f), r in reasons(folder).items() if e == "*"}
-    frame["reason"] = [RELEASE_WIDE if r in release_wide else
-                       r or ("an event new in this release" if n == "added" else "")
-                       for r, n in zip(frame["reason"], frame["new"])]
+    frame = frame[frame["release_wide"] == release_wide]
+    if not release_wide:
+        frame = frame.assign(reason=[r or ("an event new in this release" if n == "added" else "")
+                                     for r, n in zip(frame["reason"], frame["new"])])
     titles = load(folder).events.set_index("event_id")["title"].to_dict()
     out = pd.DataFrame({
         "Event": [f"{titles.get(e, e)} ({e})" for e in frame["event_id"]],
         "Field": [FIELD_LABELS.get(f, f) for f in frame["field"]],
-        f"In {previous}": [v or "none" for v in frame["old"]],
-        "Now": [v or "none" for v in frame["new"]],
-        "Why": list(frame["reason"]),
+        f"In {previous}": [_value(f, v) for f, v in zip(frame["field"], frame["old"])],
+        "Now": [_value(f, v) for f, v in zip(frame["field"], frame["new"])],
     })
+    if not release_wide:
+        out["Why"] = list(frame["reason"])
+    elif out["Field"].nunique() == 1:  # one field (the grade): named in the note and caption
+        out = out.drop(columns="Field")
     return out

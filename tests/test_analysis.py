@@ -258,18 +258,28 @@ def test_dates_show_their_precision():
 
 def test_the_changelog_table_lists_every_change_with_a_reason_and_old_and_new_values():
     """Issue 17: a historian who cited 1.1.0 sees, per changed event, the old and the new
-    value and why; a release-wide reason (the new grade rule) is named briefly, not repeated."""
-    from analysis.changes import RELEASE_WIDE, changed_events, changes_table
+    value and why. Issue 18: a release-wide reason (the new grade rule) is said once, above a
+    table of the changes it explains, not repeated on every row; grades read as elsewhere."""
+    from analysis.changes import changed_events, changes_table, release_wide_reasons
 
-    raw, table = changed_events(), changes_table()
-    assert len(table) == len(raw) > 0
-    assert all(table["Why"].str.len() > 0), "a change without its reason"
-    assert (table.iloc[:, 2] != table["Now"]).all(), "a listed change with equal values"
-    grades = table[table["Field"] == "grade"]
-    assert len(grades) and (grades["Why"] == RELEASE_WIDE).any()
-    assert not table["Why"].str.contains("GRADE_RULE rewritten").any()
-    badr = table[table["Event"].str.contains("2015-07-01-badr-commander-killed")]
+    raw = changed_events()
+    own, rule = changes_table(), changes_table(release_wide=True)
+    assert len(own) + len(rule) == len(raw) > 0
+    assert raw["release_wide"].sum() == len(rule) > 0
+    assert all(own["Why"].str.len() > 0), "a change without its reason"
+    assert "Why" not in rule.columns, "the release-wide reason repeated on each row"
+    for table in (own, rule):
+        assert (table.filter(like="In ").iloc[:, 0] != table["Now"]).all(), "an unchanged value"
+        assert not table.isin(["single_source", "partisan_only"]).any().any(), "a raw grade code"
+    assert set(rule["Now"]) <= {"confirmed", "corroborated", "single source", "partisan only",
+                                "contested"}
+    reasons = release_wide_reasons()
+    assert list(reasons) == ["grade"] and "GRADE_RULE" not in reasons["grade"]
+    assert not own["Why"].str.contains("GRADE_RULE|rule change of this release").any()
+    badr = own[own["Event"].str.contains("2015-07-01-badr-commander-killed")]
     assert set(badr["Now"]) >= {"2015-07-13"}, badr
+    raid = own[own["Event"].str.contains("2011-04-08-raid")].set_index("Field")
+    assert raid.loc["wounded (best estimate)", "Now"] == "39"
 
 
 @pytest.mark.parametrize("quoted, label, phrase", [

@@ -365,6 +365,8 @@ BREAK_AFTER = re.compile(r"([/\-.?&=_%\]})|+*,])")
 NO_BREAKS_IN = (nodes.title, nodes.caption, nodes.literal_block, nodes.raw, nodes.math,
                 nodes.math_block, nodes.target)
 CITE_TITLE = "How to cite this chapter"
+# the grades as tables print them (analysis.derive.GRADE_LABELS): never hyphenated in the PDF
+GRADE_WORDS = {"confirmed", "corroborated", "single source", "partisan only", "contested"}
 
 
 def _raw(latex: str) -> nodes.raw:
@@ -453,6 +455,70 @@ def _keep_together_in_latex(app, doctree, docname):
             block.parent.insert(at + 1, _raw("\\endgroup"))
             block.parent.insert(at, _raw("\\begingroup\\fvset{fontsize="
                                         "\\fontsize{7}{8.5}\\selectfont}"))
+
+
+def _estimated_lines(table: nodes.table, rows: int = 4) -> int:
+    """About how many lines of text a table's caption, header and first ``rows`` body rows
+    take in the PDF, from the length of each cell's text and the share of the line its column
+    gets (a line holds about 80 characters of table text)."""
+    tgroup = table.next_node(nodes.tgroup)
+    if tgroup is None:
+        return 0
+    widths = [int(c.get("colwidth", 1)) for c in tgroup.children if isinstance(c, nodes.colspec)]
+    total = sum(widths) or 1
+    chars = [max(6, 80 * w / total - 3) for w in widths]
+
+    def height(row) -> int:
+        cells = [e for e in row.children if isinstance(e, nodes.entry)]
+        return max([-(-len(" ".join(e.astext().split())) // int(c))
+                    for e, c in zip(cells, chars)] or [1]) or 1
+
+    head = [r for t in tgroup.findall(nodes.thead) for r in t.findall(nodes.row)]
+    body = [r for t in tgroup.findall(nodes.tbody) for r in t.findall(nodes.row)][:rows]
+    caption = table.next_node(nodes.title)
+    lines = 2 + (len(caption.astext()) // 90 if caption is not None else 0)
+    return lines + sum(height(r) for r in head) + sum(height(r) for r in body)
+
+
+def _first_content(section: nodes.section):
+    """The first table, paragraph, list or figure of a section after its title (in a code
+    cell's output or not), or None."""
+    kinds = (nodes.table, nodes.paragraph, nodes.bullet_list, nodes.enumerated_list,
+             nodes.figure, nodes.image, nodes.literal_block, nodes.admonition)
+    for node in section.findall(lambda n: isinstance(n, kinds)):
+        if node is section or _inside(node.parent, (nodes.title,)):
+            continue
+        return node
+    return None
+
+
+def _headings_with_their_tables_in_latex(app, doctree, docname):
+    """A section that opens with a table ("Events of the period") starts on a page with room
+    for its heading, the table's caption and header and its first four rows (the preamble
+    lets a table break only after four rows): its heading is never left alone at a page foot
+    with the table on the next page."""
+    if app.builder.format != "latex":
+        return
+    for section in list(doctree.findall(nodes.section)):
+        first = _first_content(section)
+        if isinstance(first, nodes.table):
+            need = 3 + _estimated_lines(first)
+            section.parent.insert(section.parent.index(section),
+                                  _raw(f"\\Needspace{{{need}\\baselineskip}}"))
+
+
+def _unbroken_grades_in_latex(app, doctree, docname):
+    """A grade ("confirmed", "single source", ...) in a table cell is never hyphenated
+    ("con-firmed"): each of its words is set in an unbreakable box."""
+    if app.builder.format != "latex":
+        return
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        value = str(text)
+        if parent is None or value.strip() not in GRADE_WORDS or not _inside(parent, (nodes.entry,)):
+            continue
+        words = value.strip().split()
+        parent.replace(text, _raw(" ".join(f"\\mbox{{{w}}}" for w in words)))
 
 
 def _drop_code_in_latex(app, doctree, docname):
@@ -766,6 +832,8 @@ def setup(app):
     app.connect("doctree-resolved", _breakable_long_words)
     app.connect("doctree-resolved", _table_widths_in_latex)
     app.connect("doctree-resolved", _keep_together_in_latex)
+    app.connect("doctree-resolved", _headings_with_their_tables_in_latex)
+    app.connect("doctree-resolved", _unbroken_grades_in_latex)
     app.connect("config-inited", _set_cache_path)
     app.connect("html-page-context", _add_downloads, priority=600)
     app.connect("html-page-context", _page_meta)
