@@ -249,6 +249,30 @@ class Chapter(_Base):
                              f"{self.id}-casualty",
                              figdata.alt_casualty(self.figure_rows("casualty")))
 
+    def has_casualty_figures(self) -> bool:
+        """Whether any attack of the period has a figure of people killed or wounded, i.e.
+        whether a chart of casualties would draw anything."""
+        att = derive.attacks(self.events)
+        return bool(len(att)) and bool(
+            att[["killed_low", "wounded_low"]].notna().any(axis=None))
+
+    def no_casualty_chart(self):
+        """In place of an empty chart of casualties, a note that says why the chapter has
+        none. Refuses (ValueError) where the period's attacks have figures: then the chapter
+        must draw them with ``casualty_figure``."""
+        if self.has_casualty_figures():
+            raise ValueError(f"{self.id}: the period's attacks have casualty figures; draw them "
+                             "with ch.casualty_figure() instead of ch.no_casualty_chart()")
+        span = f"{self.start.year}–{self.end.year}"
+        att = derive.attacks(self.events)
+        why = (f"The data records no attack on the camps or their residents in {span}"
+               if att.empty else
+               f"No source gives a figure of people killed or wounded in the attacks of {span}")
+        return _markdown(":::{note} No chart of casualties\n" + why + ", so this chapter has "
+                         "no chart of people killed and wounded; the book's charts of "
+                         "casualties are in the other period chapters and in the overview of "
+                         "casualties.\n:::\n")
+
     def population_figure(self):
         return figdata.Chart(plot.population(self.population, self.start, self.end),
                              f"{self.id}-population",

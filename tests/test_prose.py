@@ -59,10 +59,22 @@ def test_the_checker_catches_a_typed_count(tmp_path):
 
 @pytest.mark.parametrize("doc", period_chapters())
 def test_period_chapter_has_control_and_casualty_charts_and_sources(doc):
+    from analysis.chapter import Chapter
+
     names = [f["name"] for f in figure_cells(doc)]
     assert any(n.endswith("-control") for n in names), f"{doc}: no chart of control"
-    assert any(n.endswith("-casualties") for n in names), f"{doc}: no chart of casualties"
     text = (ROOT / f"{doc}.md").read_text(encoding="utf-8")
+    # a chart of casualties where the period's attacks have figures; where none has, a note
+    # in its place and no empty chart (issue 18: empty Fig. 2.2 and 9.2)
+    # (a period whose attacks all lack figures may chart them by name, as p3 does)
+    from analysis import derive
+
+    ch = Chapter(re.match(r"chapters/(p\d+)", doc).group(1), glue=False)
+    if ch.has_casualty_figures():
+        assert any(n.endswith("-casualties") for n in names), f"{doc}: no chart of casualties"
+    elif derive.attacks(ch.events).empty:
+        assert not any(n.endswith("-casualties") for n in names), f"{doc}: an empty chart"
+        assert "ch.no_casualty_chart()" in text and "-casualties`" not in text
     assert "ch.table()" in text and "ch.sources_disagree()" in text
     assert "{cite" in text, f"{doc}: no citation in the prose"
     for f in figure_cells(doc):  # alt text is made from the chart's data (analysis.figdata)
@@ -116,6 +128,74 @@ def test_no_paragraph_crowds_more_than_four_sources_figures(doc):
     assert crowded_paragraphs(doc) == [], \
         f"{doc}: paragraphs with figures from more than {MAX_SOURCES_PER_PARAGRAPH} sources; " \
         "move the competing figures into a table (Chapter.claims_table)"
+
+
+def built_paragraph_sources(doc: str, page: str, glued: dict[str, str],
+                            root=ROOT) -> list[tuple[str, set[str]]]:
+    """Each paragraph (<p>) of a built page that shows glued figures: its text and the sources
+    of its figures. A built paragraph's figures (myst-nb's pasted-text spans) are matched to
+    the chapter paragraph whose glue keys give those values in that order; a built paragraph
+    that matches none fails, so the count is always of what the reader sees."""
+    import html as htmllib
+
+    from bs4 import BeautifulSoup
+
+    sources = _figure_sources(root)
+    text = (root / f"{doc}.md").read_text(encoding="utf-8")
+    by_values: dict[tuple[str, ...], set[frozenset]] = {}
+    for para in re.split(r"\n\s*\n", text):
+        keys = re.findall(r"\{glue:text\}`([^`]+)`", para)
+        if keys and all(k in glued for k in keys):
+            values = tuple(" ".join(glued[k].split()) for k in keys)
+            by_values.setdefault(values, set()).add(
+                frozenset(sources[k] for k in keys if k in sources))
+    out = []
+    body = BeautifulSoup(page, "html.parser").find("main") or BeautifulSoup(page, "html.parser")
+    for p in body.find_all("p"):
+        values = tuple(" ".join(htmllib.unescape(s.get_text()).split())
+                       for s in p.find_all("span", class_="pasted-text"))
+        if not values:
+            continue
+        found = by_values.get(values)
+        assert found, f"{doc}: a built paragraph's figures {values} match no paragraph of " \
+                      f"the chapter's source: {p.get_text()[:100]!r}"
+        out.append((" ".join(p.get_text().split()), set().union(*found)))
+    return out
+
+
+@pytest.mark.parametrize("doc", period_chapters())
+def test_no_built_paragraph_shows_figures_from_more_than_four_sources(built_html, doc):
+    """Issue 18's done-means, on the built page a reader sees: no paragraph (<p>) of a period
+    chapter shows glued figures from more than four different sources."""
+    from analysis.chapter import Chapter
+
+    glued = Chapter(re.match(r"chapters/(p\d+)", doc).group(1), glue=False).glued
+    page = (built_html / f"{doc}.html").read_text(encoding="utf-8")
+    paras = built_paragraph_sources(doc, page, glued)
+    assert paras, f"{doc}: no paragraph with glued figures found in the built page"
+    crowded = [(t[:100], sorted(s)) for t, s in paras if len(s) > MAX_SOURCES_PER_PARAGRAPH]
+    assert not crowded, f"{doc}: built paragraphs with figures from more than " \
+                        f"{MAX_SOURCES_PER_PARAGRAPH} sources: {crowded}"
+
+
+def test_the_built_page_count_sees_a_crowded_paragraph(tmp_path):
+    """The check on built pages counts sources, not figures, and fails on five sources."""
+    import shutil
+    (tmp_path / "chapters").mkdir()
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    five = ["2009-07-28-raid--ncri-4", "2009-07-28-raid--ap-iraqi-officials-6",
+            "2009-07-28-raid--hrw-iraqi-officials-7", "2009-07-28-raid--state-11",
+            "2009-07-28-raid--reuters-residents-13"]
+    glued = {k: f"v{i}" for i, k in enumerate(five)}
+    (tmp_path / "chapters" / "x.md").write_text(
+        "# T\n\n" + " ".join(f"{{glue:text}}`{k}`" for k in five) + "\n", encoding="utf-8")
+    page = "<main><p>" + " ".join(f'<span class="pasted-text">v{i}</span>'
+                                  for i in range(5)) + "</p><p>none</p></main>"
+    (_text, found), = built_paragraph_sources("chapters/x", page, glued, tmp_path)
+    assert len(found) == 5
+    with pytest.raises(AssertionError, match="match no paragraph"):
+        built_paragraph_sources("chapters/x", '<p><span class="pasted-text">v9</span></p>',
+                                glued, tmp_path)
 
 
 def test_the_crowding_check_counts_sources_not_figures(tmp_path):
