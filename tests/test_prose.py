@@ -257,3 +257,15 @@ def test_the_disputes_check_catches_a_section_without_a_link(tmp_path):
         "Nothing here.\n\n## How to cite this page\n\nx\n", encoding="utf-8")
     assert dispute_sections("chapters/d", tmp_path) == {"Linked": ["2009-07-28-raid"],
                                                         "Unlinked": []}
+
+
+@pytest.mark.parametrize("doc", period_chapters() + [DISPUTES])
+def test_chapter_opens_with_an_in_brief_box(doc):
+    """Issue 18: each period chapter and the disputes page open with the same 'In brief' box
+    (two bold-led paragraphs with citations) before their first section."""
+    text = (ROOT / f"{doc}.md").read_text(encoding="utf-8")
+    box = re.search(r"^:::\{admonition\} In brief\n:class: tip\n(.*?)^:::$", text, re.S | re.M)
+    assert box, f"{doc}: no 'In brief' box"
+    assert box.start() < text.find("\n## "), f"{doc}: the 'In brief' box is not at the start"
+    leads = re.findall(r"^\*\*([^*]+)\*\*", box.group(1), re.M)
+    assert len(leads) == 2 and "{cite" in box.group(1), (doc, leads)
