@@ -263,14 +263,12 @@ class Chapter(_Base):
         if self.has_casualty_figures():
             raise ValueError(f"{self.id}: the period's attacks have casualty figures; draw them "
                              "with ch.casualty_figure() instead of ch.no_casualty_chart()")
-        span = f"{self.start.year}–{self.end.year}"
-        att = derive.attacks(self.events)
-        why = (f"The data records no attack on the camps or their residents in {span}"
-               if att.empty else
-               f"No source gives a figure of people killed or wounded in the attacks of {span}")
-        return _markdown(":::{note} No chart of casualties\n" + why + ", so this chapter has "
-                         "no chart of people killed and wounded; the book's charts of "
-                         "casualties are in the other period chapters and in the overview of "
+        why = ("None of this chapter's events is an attack on the camps or their residents"
+               if derive.attacks(self.events).empty else
+               "No source gives a figure of people killed or wounded in this chapter's attacks")
+        return _markdown(":::{note} No chart of casualties\n" + why + ", so the chapter has "
+                         "no chart of people killed and wounded; the attacks of the other "
+                         "periods are charted in their chapters and in the overview of "
                          "casualties.\n:::\n")
 
     def population_figure(self):

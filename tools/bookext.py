@@ -496,15 +496,17 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
     """A section that opens with a table ("Events of the period") starts on a page with room
     for its heading, the table's caption and header and its first four rows (the preamble
     lets a table break only after four rows): its heading is never left alone at a page foot
-    with the table on the next page."""
+    with the table on the next page (issue 18: p4, p6 and p7)."""
     if app.builder.format != "latex":
         return
     for section in list(doctree.findall(nodes.section)):
         first = _first_content(section)
         if isinstance(first, nodes.table):
             need = 3 + _estimated_lines(first)
-            section.parent.insert(section.parent.index(section),
-                                  _raw(f"\\Needspace{{{need}\\baselineskip}}"))
+            # the floats still pending go out first (placeins would put them after the check,
+            # at the section's own \FloatBarrier, and push the heading to the page foot)
+            section.parent.insert(section.parent.index(section), _raw(
+                f"\\FloatBarrier\\Needspace{{{need}\\baselineskip}}"))
 
 
 def _unbroken_grades_in_latex(app, doctree, docname):
