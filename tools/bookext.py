@@ -477,7 +477,9 @@ def _estimated_lines(table: nodes.table, rows: int = 4) -> int:
     body = [r for t in tgroup.findall(nodes.tbody) for r in t.findall(nodes.row)][:rows]
     caption = table.next_node(nodes.title)
     lines = 2 + (len(caption.astext()) // 90 if caption is not None else 0)
-    return lines + sum(height(r) for r in head) + sum(height(r) for r in body)
+    lines += sum(height(r) for r in head) + sum(height(r) for r in body)
+    # a table line is taller than a line of text (cell padding, rules, the caption's skip)
+    return -(-3 * lines // 2)
 
 
 def _first_content(section: nodes.section):
@@ -502,7 +504,7 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
     for section in list(doctree.findall(nodes.section)):
         first = _first_content(section)
         if isinstance(first, nodes.table):
-            need = 3 + _estimated_lines(first)
+            need = 4 + _estimated_lines(first)
             # the floats still pending go out first (placeins would put them after the check,
             # at the section's own \FloatBarrier, and push the heading to the page foot)
             section.parent.insert(section.parent.index(section), _raw(
