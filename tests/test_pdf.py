@@ -241,6 +241,25 @@ def test_a_label_is_not_left_at_a_page_foot(pages):
     assert not left, f"labels stranded at a page foot: {left}"
 
 
+def test_a_section_heading_is_not_left_at_a_page_foot(pages):
+    """Issue 18: a section heading ("8.6 Events of the period") is never a page's last line,
+    with what it introduces (the period's table) on the next page."""
+    heading = re.compile(r"^\d+\.\d+(\.\d+)? [A-Z][^.]*$")
+    left = [f"page {p.number}: {p.text_lines()[-1]!r}" for p in body_pages(pages)
+            if p.text_lines() and heading.match(p.text_lines()[-1])]
+    assert not left, f"headings stranded at a page foot: {left}"
+
+
+def test_grades_are_not_hyphenated(text):
+    """Issue 18: narrow table columns never split a grade ("con-firmed", "corrobo-rated")."""
+    split = re.findall(r"\b(?:con|confir|cor|corro|corrobo|corrobor|sin|parti|par|contes)-\n"
+                       r"\s*(?:firmed|med|roborated|rated|borated|gle|san|tisan|ted|tested)\b",
+                       text)
+    layout = re.findall(r"(?<!Wikipedia )(?<!US )\b(?:con|corrobo|sin|parti)- {2,}", text)
+    assert not split, f"grades hyphenated: {split[:5]}"
+    assert not layout, f"grades hyphenated in table columns: {len(layout)}"
+
+
 def test_list_of_figures_uses_short_captions(text):
     """The list of figures gives each figure a line or two, not its whole caption."""
     lof = text[text.lower().index("list of figures"):text.lower().index("list of tables")]

@@ -457,16 +457,16 @@ def _keep_together_in_latex(app, doctree, docname):
                                         "\\fontsize{7}{8.5}\\selectfont}"))
 
 
-def _estimated_lines(table: nodes.table, rows: int = 4) -> int:
-    """About how many lines of text a table's caption, header and first ``rows`` body rows
-    take in the PDF, from the length of each cell's text and the share of the line its column
-    gets (a line holds about 80 characters of table text)."""
+def _estimated_lines(table: nodes.table, rows: int = 5) -> int:
+    """About how many lines of text a table's caption, header, first ``rows`` body rows and
+    "continued" footer take in the PDF, from the length of each cell's text and the share of
+    the line its column gets (a line holds about 90 characters of table text)."""
     tgroup = table.next_node(nodes.tgroup)
     if tgroup is None:
         return 0
     widths = [int(c.get("colwidth", 1)) for c in tgroup.children if isinstance(c, nodes.colspec)]
     total = sum(widths) or 1
-    chars = [max(6, 80 * w / total - 3) for w in widths]
+    chars = [max(6, 90 * w / total - 3) for w in widths]
 
     def height(row) -> int:
         cells = [e for e in row.children if isinstance(e, nodes.entry)]
@@ -477,9 +477,9 @@ def _estimated_lines(table: nodes.table, rows: int = 4) -> int:
     body = [r for t in tgroup.findall(nodes.tbody) for r in t.findall(nodes.row)][:rows]
     caption = table.next_node(nodes.title)
     lines = 2 + (len(caption.astext()) // 90 if caption is not None else 0)
-    lines += sum(height(r) for r in head) + sum(height(r) for r in body)
+    lines += sum(height(r) for r in head) + sum(height(r) for r in body) + 2
     # a table line is taller than a line of text (cell padding, rules, the caption's skip)
-    return -(-3 * lines // 2)
+    return -(-6 * lines // 5)
 
 
 def _first_content(section: nodes.section):
@@ -496,19 +496,33 @@ def _first_content(section: nodes.section):
 
 def _headings_with_their_tables_in_latex(app, doctree, docname):
     """A section that opens with a table ("Events of the period") starts on a page with room
-    for its heading, the table's caption and header and its first four rows (the preamble
-    lets a table break only after four rows): its heading is never left alone at a page foot
+    for its heading, the table's caption and header and its first five rows (the preamble
+    lets a table break only after five rows): its heading is never left alone at a page foot
     with the table on the next page (issue 18: p4, p6 and p7)."""
     if app.builder.format != "latex":
         return
     for section in list(doctree.findall(nodes.section)):
         first = _first_content(section)
         if isinstance(first, nodes.table):
-            need = 4 + _estimated_lines(first)
+            # at most about half the text block: with more than half a page free, the
+            # preamble lets the table break after any row, and the page is never left half
+            # empty before the heading
+            need = min(3 + _estimated_lines(first), 25)
             # the floats still pending go out first (placeins would put them after the check,
             # at the section's own \FloatBarrier, and push the heading to the page foot)
             section.parent.insert(section.parent.index(section), _raw(
                 f"\\FloatBarrier\\Needspace{{{need}\\baselineskip}}"))
+    # the same for a paragraph that introduces a table ("... for a reason of its own:")
+    for para in list(doctree.findall(nodes.paragraph)):
+        nxt = para.next_node(descend=False, siblings=True)
+        if not para.astext().rstrip().endswith(":") or nxt is None:
+            continue
+        table = nxt if isinstance(nxt, nodes.table) else (
+            nxt.next_node(nodes.table) if isinstance(nxt, nodes.container) else None)
+        if table is not None:
+            need = min(2 + -(-len(para.astext()) // 90) + _estimated_lines(table), 25)
+            para.parent.insert(para.parent.index(para),
+                               _raw(f"\\Needspace{{{need}\\baselineskip}}"))
 
 
 def _unbroken_grades_in_latex(app, doctree, docname):
