@@ -13,11 +13,11 @@ The rule (also printed in the methods chapter, from ``RULE``):
   partisan (MEK/NCRI, Iranian-state-aligned) > other. The speaker is whoever gave the figure,
   not the outlet that carried it: a UN count reported by a news agency ranks as the UN's, a
   hospital's count reported by a news agency as the Iraqi government's. An encyclopedia is a
-  tertiary text that compiles what others reported, so a figure of its own (one it does not
-  attribute) ranks below every named first-hand speaker other than a party to the conflict. Within that kind the most recent claim wins (a later count
-  supersedes an earlier one; an undated claim, with no date stated and no dated document,
-  ranks after every dated claim of its kind, since the rule does not guess its age), and on a
-  tie the larger figure.
+  tertiary text that compiles what others reported, so a figure it gives in its own voice
+  ranks below those of the UN, NGOs, academics and courts, the press and governments.
+  Within that kind the most recent claim wins (a later count supersedes an earlier one; an
+  undated claim, with no date stated and no dated document, ranks after every dated claim of
+  its kind, since the rule does not guess its age), and on a tie the larger figure.
 - Two kinds of figure never give the best estimate, whatever their speaker: a figure from a
   source the research notes flag as unreliable (``flagged`` in sources.csv), and a figure
   known only second-hand, as another text quotes a document nobody on the team read
