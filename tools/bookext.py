@@ -520,7 +520,9 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
         table = nxt if isinstance(nxt, nodes.table) else (
             nxt.next_node(nodes.table) if isinstance(nxt, nodes.container) else None)
         if table is not None:
-            need = min(2 + -(-len(para.astext()) // 90) + _estimated_lines(table), 25)
+            # capped lower than a section's: such paragraphs come in runs (the register),
+            # where half a page kept free left a page half empty
+            need = min(2 + -(-len(para.astext()) // 90) + _estimated_lines(table), 18)
             para.parent.insert(para.parent.index(para),
                                _raw(f"\\Needspace{{{need}\\baselineskip}}"))
 
