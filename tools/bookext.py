@@ -457,6 +457,11 @@ def _keep_together_in_latex(app, doctree, docname):
                                         "\\fontsize{7}{8.5}\\selectfont}"))
 
 
+# a third of the PDF's text block in lines (A4, 11 pt: about 47 lines a page); the preamble
+# in _config.yml lets a table break after any row when it starts with more free than this
+THIRD_OF_PAGE = 16
+
+
 def _estimated_lines(table: nodes.table, rows: int = 5) -> int:
     """About how many lines of text a table's caption, header, first ``rows`` body rows and
     "continued" footer take in the PDF, from the length of each cell's text and the share of
@@ -504,10 +509,10 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
     for section in list(doctree.findall(nodes.section)):
         first = _first_content(section)
         if isinstance(first, nodes.table):
-            # at most about half the text block: with more than half a page free, the
-            # preamble lets the table break after any row, and the page is never left half
-            # empty before the heading
-            need = min(3 + _estimated_lines(first), 25)
+            # at most about a third of the text block and the heading: with more than a
+            # third of a page free, the preamble lets the table break after any row, and the
+            # page is never left a third empty before the heading
+            need = min(3 + _estimated_lines(first), 3 + THIRD_OF_PAGE)
             # the floats still pending go out first (placeins would put them after the check,
             # at the section's own \FloatBarrier, and push the heading to the page foot)
             section.parent.insert(section.parent.index(section), _raw(
@@ -520,9 +525,10 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
         table = nxt if isinstance(nxt, nodes.table) else (
             nxt.next_node(nodes.table) if isinstance(nxt, nodes.container) else None)
         if table is not None:
-            # capped lower than a section's: such paragraphs come in runs (the register),
-            # where half a page kept free left a page half empty
-            need = min(2 + -(-len(para.astext()) // 90) + _estimated_lines(table), 18)
+            # the paragraph and then a third of a page: there the preamble lets the table
+            # break after any row, so the paragraph is never left alone above an empty foot
+            own = 1 + -(-len(para.astext()) // 90)
+            need = own + min(1 + _estimated_lines(table), 1 + THIRD_OF_PAGE)
             para.parent.insert(para.parent.index(para),
                                _raw(f"\\Needspace{{{need}\\baselineskip}}"))
 
