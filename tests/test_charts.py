@@ -134,10 +134,22 @@ def test_every_chart_of_control_spans_the_years_its_caption_says(book, data):
         for f in figure_cells(doc):
             if not f["name"].endswith("-control"):
                 continue
-            years = tuple(map(int, re.search(r"from (\d{4}) to (\d{4})", f["caption"]).groups()))
             owner = f["name"].split("-")[1]
             start, end = (book.start, book.end) if owner == "overview" else \
                 chapter(owner, data).control_window()
+            # either the chart's own years ("from 1985 to 1992") or the chapter's years and
+            # the padding ("in 1986–1991, with a year either side")
+            spans = re.search(r"from (\d{4}) to (\d{4})", f["caption"])
+            period = re.search(r"in (\d{4})–(\d{4}), with a year either side", f["caption"])
+            assert spans or period, f"{f['name']}: the caption gives no years: {f['caption'][:80]}"
+            if spans:
+                years = tuple(map(int, spans.groups()))
+            else:
+                own = chapter(owner, data)
+                years = tuple(map(int, period.groups()))
+                assert years == (own.start.year, own.end.year), \
+                    f"{f['name']}: caption {years}, chapter {own.start.year}-{own.end.year}"
+                years = (years[0] - 1, years[1] + 1)
             assert years == (start.year, end.year), f"{f['name']}: caption {years}, chart " \
                 f"{start.year}-{end.year}"
             checked += 1
