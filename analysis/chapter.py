@@ -266,7 +266,8 @@ class Chapter(_Base):
         why = ("None of this chapter's events is an attack on the camps or their residents"
                if derive.attacks(self.events).empty else
                "No source gives a figure of people killed or wounded in this chapter's attacks")
-        return _markdown(":::{note} No chart of casualties\n" + why + ", so the chapter has "
+        # a titled admonition: {note} takes no title, and would run the title into the text
+        return _markdown(":::{admonition} No chart of casualties\n:class: note\n" + why + ", so the chapter has "
                          "no chart of people killed and wounded; the attacks of the other "
                          "periods are charted in their chapters and in the overview of "
                          "casualties.\n:::\n")

@@ -269,3 +269,20 @@ def test_chapter_opens_with_an_in_brief_box(doc):
     assert box.start() < text.find("\n## "), f"{doc}: the 'In brief' box is not at the start"
     leads = re.findall(r"^\*\*([^*]+)\*\*", box.group(1), re.M)
     assert len(leads) == 2 and "{cite" in box.group(1), (doc, leads)
+
+
+def test_a_chapter_without_a_casualty_chart_says_why_under_its_own_title(built_html):
+    """Where a period has no chart of casualties (p1, p8), the page says why in a note titled
+    "No chart of casualties", and the title does not run into the note's first sentence."""
+    found = 0
+    for doc in period_chapters():
+        if "ch.no_casualty_chart()" not in (ROOT / f"{doc}.md").read_text(encoding="utf-8"):
+            continue
+        page = (built_html / f"{doc}.html").read_text(encoding="utf-8")
+        assert '<p class="admonition-title">No chart of casualties</p>' in page, \
+            f"{doc}: the note has no title of its own"
+        words = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+        assert not re.search(r"No chart of casualties (None|No source)", words), \
+            f"{doc}: the note's title runs into its text"
+        found += 1
+    assert found, "no period chapter uses ch.no_casualty_chart(): the test checks nothing"
