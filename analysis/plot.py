@@ -17,7 +17,7 @@ from .text import fmt_count, fmt_span, short_date
 KIND = {"host_granted_base": "base hosted by Iraq", "military_custody": "US custody",
         "formal_responsibility": "formal handover",
         "security_perimeter": "perimeter", "forces_inside": "forces inside",
-        "empty_site": "empty site", "occupation": "occupation", "unattested": "unattested"}
+        "empty_site": "empty site", "occupation": "held by armed group", "unattested": "unattested"}
 BEGAN = {"founding": "founded", "agreement": "agreement", "handover": "handover",
          "raid": "raid", "relocation": "emptied", "capture": "captured",
          "unknown": "unknown"}
