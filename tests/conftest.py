@@ -118,6 +118,47 @@ def make_mini_book(dest: Path) -> Path:
     return dest
 
 
+# The test files that share one session fixture (below) and so must run in one pytest-xdist
+# worker: a session fixture is made once per worker process.
+SHARED_SCOPES = {"tests/test_contributing.py": "mini book", "tests/test_publish.py": "mini book"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, except that the files of SHARED_SCOPES run as one unit (in the same
+    worker, so that the mini book they share is built once)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return SHARED_SCOPES.get(scope, scope)
+
+    return Scheduling(config, log)
+
+
+@pytest.fixture(scope="session")
+def mini_built(tmp_path_factory) -> dict:
+    """One mini book built once (HTML and PDF) for two test files: CONTRIBUTING.md's recipes
+    followed on it (test_contributing.follow_guide), then the event register added to its
+    table of contents and a hostile event added to its data (test_publish). Tests read it;
+    one that edits a book edits a copy."""
+    import subprocess
+
+    from test_contributing import follow_guide
+    from test_publish import add_hostile_event, add_register
+
+    book = make_mini_book(tmp_path_factory.mktemp("mini-built") / "book")
+    guide = follow_guide(book, tmp_path_factory)
+    add_register(book)
+    add_hostile_event(book)
+    built = subprocess.run([sys.executable, "tools/build.py"], cwd=book, capture_output=True,
+                           text=True, timeout=900)
+    return {"book": book, "guide": guide, "built": built}
+
+
 @pytest.fixture
 def book_copy(tmp_path) -> Path:
     """A copy of the book's sources (no _build, no .venv) to break on purpose."""
