@@ -123,13 +123,44 @@ def make_mini_book(dest: Path) -> Path:
 SHARED_SCOPES = {"tests/test_contributing.py": "mini book", "tests/test_publish.py": "mini book"}
 
 
+# The slowest test files, slowest first (seconds of one worker of two on a 2-core machine
+# also running other jobs, so only their ratios mean much): collected first, pytest-xdist hands them out
+# first, so that no long file starts when the other worker is nearly done. The other files
+# (and the notebooks nbval re-runs) follow in their usual order and fill the gaps.
+SLOW_FIRST = (
+    "tests/test_html.py",          # 230 s: every page in Chromium, axe on every page
+    "tests/test_validate.py",      # 165 s: the corpus of broken datasets, fuzzing
+    "tests/test_build.py",         # 160 s: a build cycle of the mini book, two clean builds
+    "tests/test_contributing.py",  # 110 s with test_publish.py: their shared mini book
+    "tests/test_publish.py",
+    "tests/test_outside.py",       # 75 s: a reader's venv, the notebook run there
+    "tests/test_charts.py",        # 40 s
+    "tests/test_binder_lab.py",    # 30 s: JupyterLab of the Binder environment
+    "tests/test_charts_html.py",   # 30 s
+    "tests/test_nu_html.py",       # the Nu HTML Checker (Java) on every page
+    "tests/test_rerun.py",         # 25 s
+    "tests/test_register.py",      # 17 s
+    "tests/test_publishing.py",    # 15 s
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow files first (SLOW_FIRST), each file's tests in their own order."""
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """`--dist loadfile`, except that the files of SHARED_SCOPES run as one unit (in the same
-    worker, so that the mini book they share is built once)."""
+    worker, so that the mini book they share is built once), and the files are handed out in
+    the order collected (SLOW_FIRST), not reordered by their number of tests (xdist's
+    default, which put the slow files with few tests, test_build.py, last)."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
+
+    config.option.loadscopereorder = False
 
     class Scheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
