@@ -105,7 +105,7 @@ def make_mini_book(dest: Path) -> Path:
 
     shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(
         "_build", ".venv", ".git", "test-artifacts", "__pycache__", ".pytest_cache",
-        ".hypothesis"))
+        ".hypothesis", "node_modules"))
     toc = {"format": "jb-book", "root": "chapters/intro",
            "parts": [{"caption": "Test", "chapters": [{"file": MINI_CHAPTER},
                                                       {"file": "chapters/bibliography"}]}]}
@@ -124,9 +124,10 @@ SHARED_SCOPES = {"tests/test_contributing.py": "mini book", "tests/test_publish.
 
 
 # The slowest test files, slowest first (seconds of one worker of two on a 2-core machine
-# also running other jobs, so only their ratios mean much): collected first, pytest-xdist hands them out
-# first, so that no long file starts when the other worker is nearly done. The other files
-# (and the notebooks nbval re-runs) follow in their usual order and fill the gaps.
+# also running other jobs, so only their ratios mean much): collected first, pytest-xdist
+# hands them out first, so that no long file starts when the other worker is nearly done.
+# The other files (and the notebooks nbval re-runs) follow in their usual order and fill
+# the gaps.
 SLOW_FIRST = (
     "tests/test_html.py",          # 230 s: every page in Chromium, axe on every page
     "tests/test_validate.py",      # 165 s: the corpus of broken datasets, fuzzing
@@ -192,11 +193,12 @@ def mini_built(tmp_path_factory) -> dict:
 
 @pytest.fixture
 def book_copy(tmp_path) -> Path:
-    """A copy of the book's sources (no _build, no .venv) to break on purpose."""
+    """A copy of the book's sources (no _build, no .venv, not the Nu HTML Checker's 30 MB of
+    tools/node/node_modules, which no build uses) to break on purpose."""
     dest = tmp_path / "book"
     shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(
         "_build", ".venv", ".git", "test-artifacts", "__pycache__", ".pytest_cache",
-        ".hypothesis"))
+        ".hypothesis", "node_modules"))
     return dest
 
 
