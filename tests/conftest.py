@@ -130,7 +130,6 @@ SHARED_SCOPES = {"tests/test_contributing.py": "mini book", "tests/test_publish.
 # the gaps.
 SLOW_FIRST = (
     "tests/test_html.py",          # 230 s: every page in Chromium, axe on every page
-    "tests/test_validate.py",      # 165 s: the corpus of broken datasets, fuzzing
     "tests/test_build.py",         # 160 s: a build cycle of the mini book, two clean builds
     "tests/test_contributing.py",  # 110 s with test_publish.py: their shared mini book
     "tests/test_publish.py",
@@ -145,18 +144,27 @@ SLOW_FIRST = (
 )
 
 
+# Files whose tests share no fixture wider than a test: xdist hands out their tests one by one
+# (to either worker), after everything else, to even out the two workers' ends.
+# test_validate.py: 92 tests of 1-3 s (and the 30 s fuzzing), 165 s in all.
+SPLIT = ("tests/test_validate.py",)
+
+
 def pytest_collection_modifyitems(config, items):
-    """The slow files first (SLOW_FIRST), each file's tests in their own order."""
+    """The slow files first (SLOW_FIRST), the SPLIT files last, each file's tests in their
+    own order."""
     rank = {name: i for i, name in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+    rank.update({name: len(rank) + 1 for name in SPLIT})
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(SLOW_FIRST)))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """`--dist loadfile`, except that the files of SHARED_SCOPES run as one unit (in the same
-    worker, so that the mini book they share is built once), and the files are handed out in
-    the order collected (SLOW_FIRST), not reordered by their number of tests (xdist's
-    default, which put the slow files with few tests, test_build.py, last)."""
+    worker, so that the mini book they share is built once), the tests of the SPLIT files
+    each as a unit of its own, and the units are handed out in the order collected
+    (SLOW_FIRST), not reordered by their number of tests (xdist's default, which put the
+    slow files with few tests, test_build.py, last)."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
@@ -166,6 +174,8 @@ def pytest_xdist_make_scheduler(config, log):
     class Scheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             scope = super()._split_scope(nodeid)
+            if scope in SPLIT:
+                return nodeid
             return SHARED_SCOPES.get(scope, scope)
 
     return Scheduling(config, log)
