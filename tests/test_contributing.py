@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI_CHAPTER, ROOT, make_mini_book, read_csv, write_csv
+from conftest import MINI_CHAPTER, ROOT, read_csv, write_csv
 
 GUIDE = ROOT / "CONTRIBUTING.md"
 BLOCK = re.compile(r"^<!-- (recipe|mistake|fields): ?([^\n]*?) -->\n(?:```(\w*)\n(.*?)\n```|(.*?)\n\n)",
@@ -150,19 +150,24 @@ def number(text: str) -> int:
 
 
 # --- the guide's example, followed once ----------------------------------------------------
-@pytest.fixture(scope="module")
-def followed(tmp_path_factory) -> dict:
-    """Recipes 1-4 followed on a mini book, validated, built once (HTML only: the PDF is
-    `make book`'s other half and has its own tests)."""
-    book = make_mini_book(tmp_path_factory.mktemp("contrib") / "book")
-    link_venv(book)
-    _, events = read_csv(book / "data" / "events.csv")
-    mine = [e for e in events if e["period_id"] == CHAPTER_PERIOD]
+def period_counts(events: list[dict]) -> dict:
+    """The chapter's period in a list of events: events, attacks and the attacks' best
+    killed (as the chapter glues them)."""
     from analysis.derive import ATTACK_TYPES
 
+    mine = [e for e in events if e["period_id"] == CHAPTER_PERIOD]
     attacks = [e for e in mine if e["event_type"] in ATTACK_TYPES]
-    before = {"events": len(mine), "attacks": len(attacks),
-              "killed_best": sum(int(e["killed_best"]) for e in attacks if e["killed_best"])}
+    return {"events": len(mine), "attacks": len(attacks),
+            "killed_best": sum(int(e["killed_best"]) for e in attacks if e["killed_best"])}
+
+
+def follow_guide(book: Path, tmp_path_factory) -> dict:
+    """Recipes 1-4 followed on a mini book and validated with the guide's commands (not
+    built: conftest's `mini_built` builds the book once, for this file and test_publish.py).
+    Returns the book, the commands' results, the period's counts before the recipes and a
+    copy of the valid, contributed data (for the seeded mistakes and the correction)."""
+    link_venv(book)
+    before = period_counts(read_csv(book / "data" / "events.csv")[1])
 
     lang = {m.group(2).strip(): m.group(3) for m in BLOCK.finditer(GUIDE.read_text("utf-8"))}
     for target, body in blocks("recipe", "append"):
@@ -174,7 +179,7 @@ def followed(tmp_path_factory) -> dict:
                        encoding="utf-8")
     runs = blocks("recipe", "run")
     first_run = run_block(book, runs[0][1])
-    # a copy of the valid, contributed data for the seeded mistakes
+    # a copy of the valid, contributed data for the seeded mistakes and the correction
     valid = tmp_path_factory.mktemp("valid") / "book"
     valid.mkdir()
     for name in ("Makefile", "references.bib"):
@@ -183,11 +188,22 @@ def followed(tmp_path_factory) -> dict:
         shutil.copytree(book / name, valid / name,
                         ignore=shutil.ignore_patterns("__pycache__"))
     link_venv(valid)
+    return {"book": book, "runs": first_run, "before": before, "valid": valid,
+            "events": {e["event_id"] for e in read_csv(book / "data" / "events.csv")[1]}}
 
-    built = subprocess.run([sys.executable, "tools/build.py", "--html-only"], cwd=book,
-                           capture_output=True, text=True, timeout=600)
-    return {"book": book, "runs": first_run, "built": built, "before": before,
-            "valid": valid}
+
+@pytest.fixture(scope="module")
+def followed(mini_built) -> dict:
+    """The guide followed on the shared mini book (conftest's `mini_built`), built once. The
+    same build carries test_publish.py's hostile event (in this chapter's period, added after
+    the recipes ran): the totals expected after the recipes are those of the events before
+    the recipes plus that added event's."""
+    got = dict(mini_built["guide"])
+    events = read_csv(got["book"] / "data" / "events.csv")[1]
+    others = period_counts([e for e in events if e["event_id"] not in got["events"]])
+    got["before"] = {k: v + others[k] for k, v in got["before"].items()}
+    got["built"] = mini_built["built"]
+    return got
 
 
 def the_event() -> dict:
@@ -339,8 +355,10 @@ def test_new_event_in_chapter_table_chart_and_totals(followed):
             assert f"{before} {values[key]}" in page, f"'{before} {values[key]}' not in the page"
 
 
-def test_correction_recipe(followed):
-    book = followed["book"]
+def test_correction_recipe(followed, tmp_path):
+    """On a copy of the contributed data (the shared book itself stays as built)."""
+    book = tmp_path / "book"
+    shutil.copytree(followed["valid"], book, symlinks=True)
     (target, diff), = blocks("recipe", "correct")
     old = [ln[1:] for ln in diff.splitlines() if ln.startswith("-")]
     new = [ln[1:] for ln in diff.splitlines() if ln.startswith("+")]

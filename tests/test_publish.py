@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINI_CHAPTER, make_mini_book, read_csv, serve, write_csv
+from conftest import MINI_CHAPTER, read_csv, serve, write_csv
 
 HOSTILE_TITLE = "<script>window.__pwned=1</script> &amp; {x}`y` *b* $x$ %_#~^\\ اشرف 🙂"
 HOSTILE_PLACE = "<img src=x onerror=window.__pwned=2> [l](http://example.org) ``{doc}`z` ``"
@@ -72,19 +72,22 @@ def add_hostile_event(book: Path) -> None:
                    check=True, capture_output=True)
 
 
-@pytest.fixture(scope="module")
-def hostile_book(tmp_path_factory) -> Path:
+def add_register(book: Path) -> None:
+    """The event register in the mini book's table of contents (after its chapters)."""
     import yaml
 
-    book = make_mini_book(tmp_path_factory.mktemp("hostile") / "book")
     toc = yaml.safe_load((book / "_toc.yml").read_text(encoding="utf-8"))
-    toc["parts"][0]["chapters"].append({"file": "chapters/register"})  # the event register
+    toc["parts"][0]["chapters"].append({"file": "chapters/register"})
     (book / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
-    add_hostile_event(book)
-    proc = subprocess.run([sys.executable, "tools/build.py"], cwd=book, capture_output=True,
-                          text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return book
+
+
+@pytest.fixture(scope="module")
+def hostile_book(mini_built) -> Path:
+    """The shared mini book (conftest's `mini_built`: the register added, the hostile event
+    in its data, built once, HTML and PDF, for this file and test_contributing.py)."""
+    proc = mini_built["built"]
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    return mini_built["book"]
 
 
 def test_hostile_text_is_literal_in_the_site(hostile_book):

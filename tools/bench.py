@@ -8,7 +8,8 @@ Measured (median of N runs where a step is repeated):
   with nbclient) plus an empty book's build;
 - rebuild with nothing changed; after a prose edit; after a code edit in one chapter; after a
   data edit — with the number of notebooks each executed;
-- the test suite's wall time (notebooks for nbval, then pytest), setup excluded;
+- the test suite's wall time (notebooks for nbval, then pytest), setup excluded, and its five
+  slowest tests (pytest --durations);
 - each notebook's execution time; each page's weight (gzip-compressed, as a web server sends
   it: its HTML and every local file it makes the browser fetch, tools/weight.py), the whole
   site, the PDF's size and page count.
@@ -99,6 +100,12 @@ def page_weights(site: Path) -> dict[str, int]:
     return weight.weights(site)
 
 
+def slowest_tests(output: str) -> list[tuple[float, str, str]]:
+    """(seconds, phase, test) of pytest's --durations list in its output, slowest first."""
+    return [(float(m.group(1)), m.group(2), m.group(3)) for m in re.finditer(
+        r"^(\d+\.\d+)s (setup|call|teardown)\s+(\S+)", output, re.M)]
+
+
 def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
@@ -157,9 +164,10 @@ def main(argv=None) -> int:
         (tbook / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)
         build(tbook)
         t_nb, _ = timed([PY, "tools/notebooks.py", "_build/nbval"], tbook)
-        # as `make test` runs it: two processes, one test file each at a time
+        # as `make test` runs it: two processes, one test file each at a time (the slowest
+        # files first, tests/conftest.py); the slowest tests are listed in the table
         t_py, proc = timed([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
-                            "--dist", "loadfile", "tests",
+                            "--dist", "loadfile", "--durations", "5", "tests",
                             "_build/nbval", "--nbval", "--nbval-sanitize-with",
                             "tests/nbval-sanitize.cfg"], tbook, may_fail=True)
         tests_ok = proc.returncode == 0
@@ -169,6 +177,7 @@ def main(argv=None) -> int:
             log.write_text(proc.stdout + proc.stderr, encoding="utf-8")
             print(f"    the test suite failed in the benchmark's copy; output: {log}")
         test_summary = (proc.stdout.strip().splitlines() or ["no output"])[-1]
+        slowest = slowest_tests(proc.stdout)
         weights = page_weights(site)
         site_bytes = dir_size(site)
         pdf_bytes = pdf.stat().st_size
@@ -199,6 +208,8 @@ def main(argv=None) -> int:
         ("Test suite (notebooks for nbval + pytest)", f"{t_nb + t_py:.0f} s "
          f"({t_nb:.0f} + {t_py:.0f}); {test_summary.strip('= ')}", TARGETS["test"],
          ok(t_nb + t_py <= 240 and tests_ok)),
+        *[(f"— slowest: {name} ({phase})", f"{secs:.0f} s", "", "")
+          for secs, phase, name in slowest],
         ("Whole site", f"{site_bytes / 1e6:.1f} MB", "", ""),
         ("PDF", f"{pdf_bytes / 1e6:.2f} MB, {pages} pages", TARGETS["pdf"],
          ok(pdf_bytes < 5e6)),
