@@ -197,15 +197,16 @@ def witnesses(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame,
     first-hand, the acting body's own record; from the quoted attestations that say the event
     occurred. (claims is accepted for the older signature and not used: a claim's source
     counts when it has an attestation row.)"""
-    s = _sources_frame(sources).set_index("source_key")
+    s = _sources_frame(sources).drop_duplicates("source_key").set_index("source_key")
+    by_key = s[["flagged", "speaker_type", "witness_group"]].to_dict("index")
     a = _attestations_frame(events, attestations)
     rows: dict[tuple[str, str], dict] = {}
     for r in a.itertuples(index=False):
         if not _text(r.quote) or "occurred" not in _text(r.attests).split(";"):
             continue
-        if r.source_key not in s.index:
+        src = by_key.get(r.source_key)
+        if src is None:
             continue
-        src = s.loc[r.source_key]
         stance = _text(r.stance) or "first_hand"
         flagged = bool(src["flagged"])
         if stance == "relay":
@@ -232,15 +233,17 @@ def witnesses(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame,
 
 def grade_of(mine: pd.DataFrame, perpetrator_status: str = "") -> tuple[str, str]:
     """(grade, why) for one event's witnesses (rows of ``witnesses``)."""
-    indep = mine[mine["independent"].astype(bool)]
-    first = indep[indep["first_hand"].astype(bool)]
-    own = mine[mine["own_act"].astype(bool) & ~mine["kind"].isin(PARTISAN)]
+    # plain records, not pandas filters: this runs once per event in every validation
+    rows = mine.to_dict("records")
+    indep = [r for r in rows if bool(r["independent"])]
+    first = [r for r in indep if bool(r["first_hand"])]
+    own = [r for r in rows if bool(r["own_act"]) and r["kind"] not in PARTISAN]
     n_first, n_indep = len(first), len(indep)
-    monitor = bool(first["kind"].isin(MONITORS).any())
+    monitor = any(r["kind"] in MONITORS for r in first)
     if perpetrator_status == "disputed":
         return "contested", "the sources dispute who was responsible"
-    if len(own):
-        return "confirmed", (f"the acting body's own record ({own['witness_group'].iloc[0]}) "
+    if own:
+        return "confirmed", (f"the acting body's own record ({own[0]['witness_group']}) "
                              "establishes the act")
     if n_first >= 2 and monitor:
         return "confirmed", (f"{n_first} independent first-hand witnesses, one a UN body, "
