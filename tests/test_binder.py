@@ -71,8 +71,9 @@ def test_the_binder_environment_was_fresh_and_current():
     cfg = (ENV / "pyvenv.cfg").read_text()
     assert re.search(r"^include-system-site-packages = false$", cfg, re.M)
     from bookext import files_hash
-    from notebooks import ENV_INPUTS
-    assert (ENV / "binder-inputs.sha256").read_text() == files_hash(ROOT, ENV_INPUTS), \
+    from notebooks import ENV_INPUTS, ENV_RECIPE
+    assert (ENV / "binder-inputs.sha256").read_text() == files_hash(
+        ROOT, ENV_INPUTS, seed=ENV_RECIPE), \
         "binder/ or requirements.txt changed since the Binder environment was made"
     overrides = list(ENV.glob("share/jupyter/lab/settings/overrides.json"))
     assert overrides and "Jupytext Notebook" in overrides[0].read_text()
