@@ -49,8 +49,75 @@ def page(browser):
     ctx.close()
 
 
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]}
+
+
+@pytest.fixture(scope="module")
+def axe():
+    try:
+        from axe_playwright_python.sync_playwright import Axe  # ships axe.min.js: offline
+    except ImportError:
+        pytest.fail("axe-playwright-python is missing: run `make setup-test` (it is pinned "
+                    "in requirements.txt)")
+    return Axe()
+
+
+def axe_violations(axe, tab) -> list[str]:
+    """axe-core (WCAG 2.0 and 2.1, levels A and AA) on the page open in tab."""
+    out = []
+    for v in axe.run(tab, options=AXE_OPTIONS).response["violations"]:
+        where = [", ".join(map(str, n["target"])) for n in v["nodes"][:3]]
+        out.append(f"{v['id']} ({v['impact']}, {len(v['nodes'])} element(s)): {v['help']}; "
+                   f"e.g. {where}")
+    return out
+
+
+def test_axe_catches_a_seeded_violation(axe, browser):
+    """The accessibility check can fail: a page with an image without alt text and a list
+    without items (as the bibliography had) is caught with the options the pages get."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = ctx.new_page()
+    tab.set_content('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><main>'
+                    '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><div role="list">'
+                    '<div role="doc-biblioentry">x</div></div></main></body></html>')
+    seeded = {v["id"] for v in axe.run(tab, options=AXE_OPTIONS).response["violations"]}
+    ctx.close()
+    assert {"image-alt", "aria-required-children"} <= seeded, seeded
+
+
+def figure_problems(page, doc) -> list[str]:
+    """Every figure is its chart inline (vector SVG, so its marks can be links), named by an
+    alt text made from the chart's data (analysis.figdata), under a numbered caption."""
+    expected = figure_cells(doc)
+    if not expected:
+        return []
+    svgs = page.locator("article figure .chart-wide svg.chart-svg")  # (and a phone layout)
+    if svgs.count() != len(expected):
+        return [f"{svgs.count()} figures shown, {len(expected)} made"]
+    out = []
+    for i in range(svgs.count()):
+        svg = svgs.nth(i)
+        if not svg.evaluate("s => s.getBoundingClientRect().width > 100 && "
+                            "s.getBoundingClientRect().height > 30 && "
+                            "s.querySelectorAll('text').length > 0"):
+            out.append(f"figure {i + 1} not drawn")
+        if len((svg.get_attribute("aria-label") or "").strip()) <= 40:
+            out.append(f"figure {i + 1} without alt text")
+        if svg.get_attribute("role") not in ("img", "group"):
+            out.append(f"figure {i + 1} has no img or group role")
+    captions = page.locator("article figure figcaption").all_inner_texts()
+    out += [f"caption not numbered: {c[:60]!r}" for c in captions
+            if not re.match(r"Fig\. \d+\.\d+", c.strip())]
+    return out
+
+
 @pytest.mark.parametrize("doc", toc_docnames())
-def test_page_opens_cleanly(page, site, doc):
+def test_page_in_the_browser(page, site, axe, doc):
+    """One visit per page of the book at 1280 px, every check of a page made on it: it opens
+    with no console error, failed request or request to another host, and prints no
+    traceback; its figures (figure_problems); axe-core finds no WCAG 2.1 AA violation. A
+    screenshot of it is kept."""
     page.goto(f"{site}/{doc}.html", wait_until="networkidle")
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     # the whole page for the artifacts, but the register (tens of thousands of pixels tall
@@ -58,29 +125,13 @@ def test_page_opens_cleanly(page, site, doc):
     tall = page.evaluate("document.documentElement.scrollHeight") > 20000
     page.screenshot(path=str(ARTIFACTS / "screenshots" / f"{doc.replace('/', '__')}.png"),
                     full_page=not tall)
-    assert page.problems == [], page.problems
-    assert page.foreign == [], f"the page loads from other hosts: {page.foreign}"
     body = page.inner_text("article")
-    assert "Traceback" not in body and "<Figure size" not in body
-
-
-@pytest.mark.parametrize("doc", [d for d in toc_docnames() if figure_cells(d)])
-def test_figures_load_and_have_alt_text(page, site, doc):
-    """Every figure is its chart inline (vector SVG, so its marks can be links), named by an
-    alt text made from the chart's data (analysis.figdata), under a numbered caption."""
-    page.goto(f"{site}/{doc}.html", wait_until="networkidle")
-    svgs = page.locator("article figure .chart-wide svg.chart-svg")  # (and a phone layout)
-    expected = figure_cells(doc)
-    assert svgs.count() == len(expected), f"{svgs.count()} figures shown, {len(expected)} made"
-    for i in range(svgs.count()):
-        svg = svgs.nth(i)
-        assert svg.evaluate("s => s.getBoundingClientRect().width > 100 && "
-                            "s.getBoundingClientRect().height > 30 && "
-                            "s.querySelectorAll('text').length > 0"), "figure not drawn"
-        assert len((svg.get_attribute("aria-label") or "").strip()) > 40, "figure without alt text"
-        assert svg.get_attribute("role") in ("img", "group")
-    captions = page.locator("article figure figcaption").all_inner_texts()
-    assert all(re.match(r"Fig\. \d+\.\d+", c.strip()) for c in captions), captions
+    problems = list(page.problems)
+    problems += [f"loads from another host: {u}" for u in page.foreign]
+    problems += [f"prints {w!r}" for w in ("Traceback", "<Figure size") if w in body]
+    problems += figure_problems(page, doc)
+    problems += [f"axe-core: {v}" for v in axe_violations(axe, page)]
+    assert problems == [], f"{doc}:\n  " + "\n  ".join(problems)
 
 
 def test_search_for_liberty_lists_the_liberty_chapters(page, site):
@@ -93,22 +144,24 @@ def test_search_for_liberty_lists_the_liberty_chapters(page, site):
 
 
 def test_next_and_previous_links_walk_the_whole_book(page, site):
+    """Clicking "next" from the first page visits every page in the table of contents'
+    order; on each page, "previous" leads to the page before (read from the link the
+    browser resolved, on the same visit)."""
     order = toc_docnames()
+    path = lambda url: urlparse(url).path.lstrip("/").removesuffix(".html")  # noqa: E731
     page.goto(f"{site}/{order[0]}.html", wait_until="domcontentloaded")
-    seen = [order[0]]
-    while page.locator("a.right-next").count():
+    seen, back = [order[0]], []
+    while True:
+        prev = page.locator("a.left-prev")
+        back.append(path(prev.first.evaluate("a => a.href")) if prev.count() else None)
+        if not page.locator("a.right-next").count():
+            break
         page.locator("a.right-next").first.click()
         page.wait_for_load_state("domcontentloaded")
-        seen.append(urlparse(page.url).path.lstrip("/").removesuffix(".html"))
+        seen.append(path(page.url))
         assert len(seen) <= len(order) + 1, "next links loop"
     assert seen == order
-    back = [seen[-1]]
-    while page.locator("a.left-prev").count():
-        page.locator("a.left-prev").first.click()
-        page.wait_for_load_state("domcontentloaded")
-        back.append(urlparse(page.url).path.lstrip("/").removesuffix(".html"))
-        assert len(back) <= len(order) + 1, "previous links loop"
-    assert back == order[::-1]
+    assert back == [None] + order[:-1], "a previous link does not lead to the page before"
 
 
 def test_pdf_and_notebook_downloads(page, site):
@@ -140,9 +193,6 @@ def test_page_has_description_and_opengraph(page, site):
     assert desc.count() == 1 and len(desc.get_attribute("content")) > 40
 
 
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
 def all_pages(site_dir) -> list[str]:
     """Every HTML page of the built site, whatever pages the book has today."""
     pages = [p.relative_to(site_dir).as_posix() for p in site_pages(site_dir)]
@@ -150,41 +200,28 @@ def all_pages(site_dir) -> list[str]:
     return pages
 
 
-def test_axe_finds_no_wcag_violation_on_any_page(browser, site, built_html):
-    """axe-core (WCAG 2.0 and 2.1, levels A and AA) on every page, in one browser tab."""
-    try:
-        from axe_playwright_python.sync_playwright import Axe  # ships axe.min.js: offline
-    except ImportError:
-        pytest.fail("axe-playwright-python is missing: run `make setup-test` (it is pinned "
-                    "in requirements.txt)")
-
-    axe = Axe()
-    options = {"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]}
+def test_axe_finds_no_wcag_violation_on_the_other_pages(browser, site, built_html, axe):
+    """axe-core on every page of the site that is not a page of the book (those are checked
+    in test_page_in_the_browser): the index, search and redirect pages; a page that only
+    redirects must lead to a page that opens."""
+    book = {f"{d}.html" for d in toc_docnames()}
+    others = [name for name in all_pages(built_html) if name not in book]
+    assert others, "no page outside the book's table of contents: is the site complete?"
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = ctx.new_page()
-    # the check can fail: a seeded page with an image without alt text and a list without
-    # items (as the bibliography had) is caught with these very options
-    tab.set_content('<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><main>'
-                    '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><div role="list">'
-                    '<div role="doc-biblioentry">x</div></div></main></body></html>')
-    seeded = {v["id"] for v in axe.run(tab, options=options).response["violations"]}
-    assert {"image-alt", "aria-required-children"} <= seeded, seeded
     found = {}
-    for name in all_pages(built_html):
+    for name in others:
         html = (built_html / name).read_text(encoding="utf-8")
         redirect = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', html, re.I)
-        if redirect:  # a page that only redirects: it must lead to a page that opens
+        if redirect:
             target = urljoin(f"{site}/{name}", redirect.group(1))
             with tab.expect_navigation(url=target):
                 tab.goto(f"{site}/{name}", wait_until="commit")
             continue
         tab.goto(f"{site}/{name}", wait_until="load")
-        result = axe.run(tab, options=options)
-        for v in result.response["violations"]:
-            where = [", ".join(map(str, n["target"])) for n in v["nodes"][:3]]
-            found.setdefault(name, []).append(
-                f"{v['id']} ({v['impact']}, {len(v['nodes'])} element(s)): {v['help']}; "
-                f"e.g. {where}")
+        violations = axe_violations(axe, tab)
+        if violations:
+            found[name] = violations
     ctx.close()
     assert not found, "axe-core violations:\n" + "\n".join(
         f"  {page}: {msg}" for page, msgs in found.items() for msg in msgs)

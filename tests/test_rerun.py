@@ -93,7 +93,7 @@ def test_documented_commands_work(scratch_book):
     env["PYTHONHASHSEED"] = "0"
     ran = []
     for doc, cmd in shell_commands():
-        if not RUNNABLE.match(cmd):
+        if not RUNNABLE.match(cmd) or cmd in ran:  # a command shown twice is run once
             continue
         run = cmd.replace("/tmp/", f"{scratch_book}/tmp/")
         run = re.sub(r"^make ", "make -s -o .venv/.installed ", run)
