@@ -265,11 +265,11 @@ def opens_with_table_or_figure(p: Page) -> str:
 
 
 def test_no_page_left_empty_before_a_table_or_figure(pages):
-    """Issue 25: no page but a chapter's last ends more than ROOM empty (after a figure)
-    while the next page opens with a heading and its table, or with a figure: the table's
-    first rows fill the room (they may break after any row there), and a figure too tall for
-    it goes to the next page's top while the text goes on (tools/bookext.py). The tolerance
-    is the space below a figure and above a heading (about 20 pt)."""
+    """PDF review (pages 22, 49 and 79 of 1.1.0): no page but a chapter's last ends more
+    than ROOM empty while the next page opens with a heading and its table, or with a
+    figure: the table's first rows fill the room (they may break after any row there), and a
+    figure too tall for it goes to the next page's top while the text goes on
+    (tools/bookext.py). The tolerance is the space below a figure or above a heading (20 pt)."""
     body = body_pages(pages)
     empty = []
     for p, nxt in zip(body, body[1:]):
