@@ -32,6 +32,9 @@
 9. Light pages (see _light_pages): the theme's 1.5 MB fontawesome.js (icons drawn as SVG by
    script) is left out; its icons come from the Font Awesome web fonts the theme's CSS already
    declares, cut down to the glyphs the site uses. Every page then needs a few hundred KB.
+10. PDF page breaks, with one threshold, ROOM (a share of the text block): LATEX_PAGE_RULES
+   in the LaTeX preamble; a heading or paragraph that opens a table asks for room for its
+   first rows (\BookRoomFor); tests/test_pdf.py imports ROOM.
 """
 from __future__ import annotations
 
