@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from bookext import ROOM
 from conftest import chapter_title, figure_cells, period_chapters, toc_docnames
 
 
@@ -123,6 +124,15 @@ class Page:
     def opens_chapter(self) -> bool:
         return any(w[4] == "CHAPTER" for w in self.words)
 
+    def free_below(self, y: float) -> float:
+        """The share of the text block below y (points from the page's top)."""
+        return (self.height - MARGIN - y) / (self.height - 2 * MARGIN)
+
+    def free_share(self) -> float:
+        """The share of the text block left empty below the page's last line."""
+        lines = self.lines()
+        return self.free_below(max(w[3] for _, ws in lines for w in ws)) if lines else 1.0
+
 
 @pytest.fixture(scope="module")
 def pages(built_pdf) -> list[Page]:
@@ -158,9 +168,13 @@ def test_no_word_outside_the_text_block(pages):
     assert not outside, f"{len(outside)} words outside the text block: {outside[:12]}"
 
 
+HEADING = re.compile(r"^\d+(\.\d+)+ [A-Z]")
+
+
 def table_breaks(pages: list[Page]) -> list[tuple[Page, int, float]]:
-    """Each table that breaks across pages, as (its first page, the rows on it, where its
-    header line is, in points from the page's top). A broken
+    """Each table that breaks across pages, as (its first page, the rows on it, where what
+    opens the table starts, in points from the page's top: the heading or the paragraph
+    ending in ":" that introduces it, or its caption). A broken
     table ends its page with "continues on next page" and repeats its header on the next,
     after "continued from previous page"; a row starts on a line with words in its first
     column and in at least one other column (a wrapped cell's next line has fewer)."""
@@ -195,20 +209,77 @@ def table_breaks(pages: list[Page]) -> list[tuple[Page, int, float]]:
             used = {column(w[0]) for w in ws}
             if 0 in used and len(used) >= 2:
                 rows += 1
-        out.append((p, rows, lines[starts[-1]][0]))
+        out.append((p, rows, lines[opening(lines, starts[-1])][0]))
     return out
 
 
+def opening(lines: list[tuple[float, list[tuple]]], header: int) -> int:
+    """The index of the line where a table whose header is lines[header] starts with what
+    introduces it: the section heading or the paragraph ending in ":" just above its
+    caption, or else the caption."""
+    def text(i):
+        return " ".join(w[4] for w in lines[i][1])
+
+    top = next((i for i in range(header - 1, max(header - 4, -1), -1)
+                if text(i).startswith("Table ")), header)
+    if top > 0 and HEADING.match(text(top - 1)):
+        return top - 1
+    if top > 0 and text(top - 1).endswith(":"):
+        top -= 1
+        while (top > 0 and lines[top][0] - lines[top - 1][0] < 16
+               and not text(top - 1).endswith(".") and not HEADING.match(text(top - 1))):
+            top -= 1
+    return top
+
+
 def test_no_table_breaks_after_fewer_than_five_rows(pages):
-    """A table breaks across pages after five rows at least; fewer only when it starts in
-    the upper two thirds of the text block, so that its rows (long quotes) fill the page
-    rather than leave a third of it or more empty."""
+    """A table breaks across pages after five rows at least; fewer only when it starts, with
+    the heading or paragraph that introduces it, with more than ROOM of the text block free
+    (tools/bookext.py), so that its rows (long quotes) fill the page rather than leave it a
+    third empty or more."""
     breaks = table_breaks(pages)
     assert breaks, "no table breaks across pages: the register's tables should"
-    two_thirds = MARGIN + (pages[0].height - 2 * MARGIN) * 2 / 3
-    short = [f"page {p.number}: {rows} row(s), header at {top:.0f} pt" for p, rows, top in breaks
-             if rows < 5 and top > two_thirds]
+    # a heading's top is a line's height and its space above (about 30 pt) below the point
+    # where LaTeX measures the room
+    short = [f"page {p.number}: {rows} row(s), opened at {top:.0f} pt" for p, rows, top in breaks
+             if rows < 5 and p.free_below(top - 30) <= ROOM]
     assert not short, f"tables break after fewer than five rows: {short}"
+
+
+def opens_with_table_or_figure(p: Page) -> str:
+    """What the page opens with, if it is a table with what introduces it (its caption among
+    the first lines: under a heading or a short paragraph) or a figure (its caption "Fig. N.M:"
+    with no line of prose above it); else ''."""
+    width = p.width - 2 * MARGIN
+    for line in p.text_lines()[:6]:
+        if re.match(r"Table \d+\.\d+: ", line):
+            return f"table: {line[:50]!r}"
+    for _, ws in p.lines():
+        line = " ".join(w[4] for w in ws)
+        if re.match(r"Fig\. \d+\.\d+: ", line):
+            return f"figure: {line[:30]!r}"
+        gaps = [b[0] - a[2] for a, b in zip(ws, ws[1:])]
+        if ws[-1][2] - ws[0][0] > 0.8 * width and gaps and max(gaps) < 10:
+            return ""  # a line of prose
+    return ""
+
+
+def test_no_page_left_empty_before_a_table_or_figure(pages):
+    """PDF review (pages 22, 49 and 79 of 1.1.0): no page but a chapter's last ends more
+    than ROOM empty while the next page opens with a heading and its table, or with a
+    figure: the table's first rows fill the room (they may break after any row there), and a
+    figure too tall for it goes to the next page's top while the text goes on
+    (tools/bookext.py). The tolerance is the space below a figure or above a heading (20 pt)."""
+    body = body_pages(pages)
+    empty = []
+    for p, nxt in zip(body, body[1:]):
+        if nxt.opens_chapter:
+            continue
+        free = p.free_share() - 20 / (p.height - 2 * MARGIN)
+        what = opens_with_table_or_figure(nxt)
+        if free > ROOM and what:
+            empty.append(f"page {p.number}: {p.free_share():.0%} empty, then {what}")
+    assert not empty, f"pages left a third empty or more before what follows: {empty}"
 
 
 def test_no_stray_page(pages):

@@ -32,6 +32,9 @@
 9. Light pages (see _light_pages): the theme's 1.5 MB fontawesome.js (icons drawn as SVG by
    script) is left out; its icons come from the Font Awesome web fonts the theme's CSS already
    declares, cut down to the glyphs the site uses. Every page then needs a few hundred KB.
+10. PDF page breaks, with one threshold, ROOM (a share of the text block): LATEX_PAGE_RULES
+   in the LaTeX preamble; a heading or paragraph that opens a table asks for room for its
+   first rows (\BookRoomFor); tests/test_pdf.py imports ROOM.
 """
 from __future__ import annotations
 
@@ -457,10 +460,61 @@ def _keep_together_in_latex(app, doctree, docname):
                                         "\\fontsize{7}{8.5}\\selectfont}"))
 
 
-# the free space, in lines, beyond which the preamble in _config.yml lets a table break
-# after any row: .34 of the text block (A4 less two inches: 698 pt, 51 lines of 13.6 pt at
-# 11 pt), rounded up, and a line for the estimate's error
-THIRD_OF_PAGE = 19
+# The one threshold of the PDF's page breaks: the share of the text block that may be left
+# empty at a page's foot. With more than this free where a table or what introduces it (a
+# heading, a paragraph ending in ":") starts, the table's first rows fill the page, however
+# few; with less, the table breaks only after five rows, and what introduces it goes to the
+# next page with it when they do not fit. A section's float barrier lets a figure that does
+# not fit go to the next page's top when more than this is free, rather than end the page.
+# LATEX_PAGE_RULES (added to the preamble by _page_rules) and tests/test_pdf.py use it.
+ROOM = 0.34
+
+
+LATEX_PAGE_RULES = r"""
+% --- page breaks: written by tools/bookext.py (ROOM, LATEX_PAGE_RULES) ---
+\makeatletter
+\def\bookroom{@ROOM@\textheight}
+\newdimen\book@free
+\newif\ifbook@fill
+% the free space on the current page (on a page not yet begun: its room below top floats)
+\def\book@getfree{\ifdim\pagegoal<\maxdimen \book@free=\pagegoal
+  \advance\book@free-\pagetotal \else \book@free=\vsize \fi}
+% \BookRoomFor{least}{five}, before a heading or a paragraph that opens a table: a page break
+% unless the page has room for min(five, \bookroom) and at least `least` lines (five: what
+% introduces the table, its caption, header and first five rows; least: the same with two
+% rows); then, with more than \bookroom free, the table may break after any row
+\newcommand\BookRoomFor[2]{\par\begingroup
+  \dimen@=#2\baselineskip \ifdim\dimen@>\bookroom \dimen@=\bookroom \fi
+  \dimen@ii=#1\baselineskip \ifdim\dimen@ii>\dimen@ \dimen@=\dimen@ii \fi
+  \Needspace{\dimen@}\endgroup
+  \book@getfree \ifdim\book@free>\bookroom \global\book@filltrue \else \global\book@fillfalse \fi}
+% no table breaks after fewer than five rows: no page break after body rows 1 to 4 (each body
+% row but the last ends with \sphinxhline, empty in the booktabs style), unless the table, or
+% the heading or paragraph that introduces it (\BookRoomFor), starts with more than \bookroom
+% free: then its first rows fill that page, however few (five tall register rows can take more
+% than half a page)
+\newcount\bookrows
+\g@addto@macro\sphinxatlongtablestart{\book@getfree \global\bookrows=0
+  \ifbook@fill \global\bookrows=4 \fi \ifdim\book@free>\bookroom \global\bookrows=4 \fi
+  \global\book@fillfalse}
+\g@addto@macro\sphinxthistablewithbooktabsstyle{\def\sphinxhline{\noalign{\global\advance
+  \bookrows 1 \ifnum\bookrows<5 \nobreak\fi}}}
+% a section's float barrier (placeins, [section]) ends the page when a figure is still held,
+% unless more than \bookroom is free: then the new section's text fills the page and the
+% figure goes to the next page's top
+\def\book@barrier{\par\book@getfree \ifdim\book@free>\bookroom \else \FloatBarrier \fi}
+\AtBeginDocument{\@ifundefined{@fb@secFB}{}{\renewcommand\@fb@secFB{\book@barrier
+  \gdef\@fb@afterHHook{\@fb@topbarrier \gdef\@fb@afterHHook{}}}}}
+\makeatother
+"""
+
+
+def _page_rules(app, config):
+    """The page-break rules (LATEX_PAGE_RULES, with ROOM) at the end of the LaTeX preamble."""
+    elements = dict(config.latex_elements or {})
+    elements["preamble"] = (elements.get("preamble", "") +
+                            LATEX_PAGE_RULES.replace("@ROOM@", f"{ROOM:g}"))
+    config.latex_elements = elements
 
 
 def _estimated_lines(table: nodes.table, rows: int = 5) -> int:
@@ -510,14 +564,13 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
     for section in list(doctree.findall(nodes.section)):
         first = _first_content(section)
         if isinstance(first, nodes.table):
-            # at most about a third of the text block and the heading: with more than a
-            # third of a page free, the preamble lets the table break after any row, and the
-            # page is never left a third empty before the heading
-            need = min(3 + _estimated_lines(first), 3 + THIRD_OF_PAGE)
+            # room for the heading (three lines), the caption, header and first rows: five,
+            # or as many as fill the page when more than ROOM of it is free (LATEX_PAGE_RULES)
+            least, five = 3 + _estimated_lines(first, rows=2), 3 + _estimated_lines(first)
             # the floats still pending go out first (placeins would put them after the check,
             # at the section's own \FloatBarrier, and push the heading to the page foot)
             section.parent.insert(section.parent.index(section), _raw(
-                f"\\FloatBarrier\\Needspace{{{need}\\baselineskip}}"))
+                f"\\FloatBarrier\\BookRoomFor{{{least}}}{{{five}}}"))
     # the same for a paragraph that introduces a table ("... for a reason of its own:")
     for para in list(doctree.findall(nodes.paragraph)):
         nxt = para.next_node(descend=False, siblings=True)
@@ -526,12 +579,11 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
         table = nxt if isinstance(nxt, nodes.table) else (
             nxt.next_node(nodes.table) if isinstance(nxt, nodes.container) else None)
         if table is not None:
-            # the paragraph and then a third of a page: there the preamble lets the table
-            # break after any row, so the paragraph is never left alone above an empty foot
+            # the paragraph, then the table's first rows as after a heading (above)
             own = 1 + -(-len(para.astext()) // 90)
-            need = own + min(1 + _estimated_lines(table), 1 + THIRD_OF_PAGE)
+            least, five = own + _estimated_lines(table, rows=2), own + _estimated_lines(table)
             para.parent.insert(para.parent.index(para),
-                               _raw(f"\\Needspace{{{need}\\baselineskip}}"))
+                               _raw(f"\\BookRoomFor{{{least}}}{{{five}}}"))
 
 
 def _unbroken_grades_in_latex(app, doctree, docname):
@@ -907,6 +959,7 @@ def setup(app):
     app.connect("doctree-resolved", _headings_with_their_tables_in_latex)
     app.connect("doctree-resolved", _unbroken_grades_in_latex)
     app.connect("config-inited", _set_cache_path)
+    app.connect("config-inited", _page_rules)
     app.connect("html-page-context", _add_downloads, priority=600)
     app.connect("html-page-context", _page_meta)
     app.connect("html-page-context", _drop_thebe, priority=900)
