@@ -181,22 +181,49 @@ class _Base:
 
     def disagreements(self, events: pd.DataFrame):
         """A 'sources disagree' note: for each event and measure on which sources give
-        different figures, who said what, each with its citation."""
+        different numbers, who said what, each with its citation; and for each event and
+        measure where a source speaks of casualties without a number (a claim qualified
+        'unquantified') and another source gives a different account, both accounts, with a
+        link to the event. Only when neither occurs: 'no two sources give different numbers'."""
         dis = derive.disagreements(self.data.claims, self.data.sources,
                                    events["event_id"].tolist())
-        if dis.empty:
-            return _markdown(":::{note} Sources agree\nNo two sources give different figures "
-                             "for the events of this chapter.\n:::\n")
+        und = derive.unquantified_disagreements(self.data.claims, self.data.unquantified,
+                                                self.data.sources, events["event_id"].tolist())
+        if dis.empty and und.empty:
+            return _markdown(":::{note} Sources agree\nNo two sources give different numbers "
+                             "for the events of this chapter, and no account without a number "
+                             "differs from another.\n:::\n")
         titles = dict(zip(events["event_id"], events["title"]))
-        lines = [":::{admonition} Sources disagree", ":class: warning", ""]
+
+        def whom(group) -> str:
+            return "" if str(group) == "residents" else \
+                f" ({md_escape(str(group).replace('_', ' '))})"
+
+        def figure(c) -> str:
+            if str(c.qualifier) == "unquantified":
+                return f"casualties without a number ({md_escape(c.quoted)}, {cite(c.source_key)})"
+            return (f"{fmt_claim(c.qualifier, c.value_min, c.value_max)} "
+                    f"({md_escape(c.quoted)}, {cite(c.source_key)}{_caveat(c)})")
+
+        if dis.empty:
+            lines = [":::{admonition} Numbers agree, accounts differ", ":class: warning", "",
+                     "No two sources give different numbers for the events of this chapter, "
+                     "but for the events below one source's account gives no number and "
+                     "another's differs:", ""]
+        else:
+            lines = [":::{admonition} Sources disagree", ":class: warning", ""]
         for (eid, measure, group), grp in dis.groupby(["event_id", "measure", "group"],
                                                        sort=False, observed=True):
-            who = "; ".join(
-                f"{fmt_claim(c.qualifier, c.value_min, c.value_max)} "
-                f"({md_escape(c.quoted)}, {cite(c.source_key)}{_caveat(c)})"
-                for c in grp.itertuples(index=False))
-            whom = "" if str(group) == "residents" else f" ({md_escape(str(group).replace('_', ' '))})"
-            lines.append(f"- **{md_escape(titles.get(eid, eid))}**, {measure}{whom}: {who}.")
+            who = "; ".join(figure(c) for c in grp.itertuples(index=False))
+            lines.append(f"- **{md_escape(titles.get(eid, eid))}**, {measure}{whom(group)}: "
+                         f"{who}.")
+        if not dis.empty and not und.empty:
+            lines += ["", "Accounts that differ where one source gives no number:", ""]
+        for (eid, measure, group), grp in und.groupby(["event_id", "measure", "group"],
+                                                       sort=False, observed=True):
+            who = "; ".join(figure(c) for c in grp.itertuples(index=False))
+            lines.append(f"- **[{md_escape(titles.get(eid, eid))}](#{register.anchor(eid)})**, "
+                         f"{measure}{whom(group)}: {who}.")
         lines.append(":::")
         return _markdown("\n".join(lines) + "\n")
 

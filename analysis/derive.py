@@ -398,6 +398,32 @@ def disagreements(claims: pd.DataFrame, sources: pd.DataFrame,
     return pd.concat(parts).drop(columns="_span").reset_index(drop=True)
 
 
+def unquantified_disagreements(claims: pd.DataFrame, unquantified: pd.DataFrame,
+                               sources: pd.DataFrame,
+                               event_ids: list[str] | None = None) -> pd.DataFrame:
+    """Accounts that differ without numbers: for every (event, measure, group) with a claim
+    qualified 'unquantified' (a source speaks of casualties but gives no number) and at least
+    one other account from another speaker (a figure, such as a denial recorded as 0, or
+    another unquantified account), all those claims, figures first. Empty when there are
+    none."""
+    both = pd.concat([claims, unquantified], ignore_index=True)
+    if both.empty:
+        return both
+    c = claims_with_sources(both, sources)
+    if event_ids is not None:
+        c = c[c["event_id"].isin(event_ids)]
+    parts = []
+    for _, grp in c.groupby(["event_id", "measure", "group"], observed=True, sort=True):
+        vague = grp["qualifier"].astype("string") == "unquantified"
+        if vague.any() and grp["speaker_type"].astype("string").nunique() > 1:
+            parts.append(grp.assign(_vague=vague.astype(int))
+                         .sort_values(["_vague", "claim_date", "claim_id"], kind="stable")
+                         .drop(columns="_vague"))
+    if not parts:
+        return c.iloc[0:0]
+    return pd.concat(parts).reset_index(drop=True)
+
+
 COUNT_COLUMNS_RULE = [c for trio in ESTIMATE_COLUMNS.values() for c in trio if c]
 
 

@@ -241,7 +241,18 @@ class Dataset:
 
     @cached_property
     def claims(self) -> pd.DataFrame:
-        return self.table("casualty_claims")
+        """The figures of casualty_claims.csv: every row with a number. Rows qualified
+        'unquantified' (a source speaks of casualties without a number) are not figures and
+        are kept out of every count and chart; see ``unquantified``."""
+        c = self.table("casualty_claims")
+        return c[c["qualifier"].astype("string") != "unquantified"].reset_index(drop=True)
+
+    @cached_property
+    def unquantified(self) -> pd.DataFrame:
+        """The rows of casualty_claims.csv qualified 'unquantified': a source's account of an
+        event's casualties that gives no number (Tehran radio's 'heavy casualties')."""
+        c = self.table("casualty_claims")
+        return c[c["qualifier"].astype("string") == "unquantified"].reset_index(drop=True)
 
     @cached_property
     def attestations(self) -> pd.DataFrame:

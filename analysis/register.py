@@ -118,7 +118,11 @@ class Register:
     def __init__(self, data: Dataset | None = None, bib: Path | None = None):
         self.data = data or load()
         self.bib = Path(bib) if bib else self.data.folder.parent / "references.bib"
-        self.claims = derive.claims_with_sources(self.data.claims, self.data.sources)
+        # every row of casualty_claims.csv, the accounts without a number among them (shown
+        # as such; the estimates use the figures only)
+        self.claims = derive.claims_with_sources(
+            pd.concat([self.data.claims, self.data.unquantified], ignore_index=True),
+            self.data.sources)
         self.estimates = derive.estimates(self.data.claims, self.data.sources)
         self.labels = dict(zip(self.data.sources["source_key"], self.data.sources["label"]))
         self.att = self.data.attestations
@@ -245,7 +249,8 @@ class Register:
         mine = mine.assign(_m=mine["measure"].astype(str).map(order)).sort_values(
             ["_m", "claim_date", "claim_id"], kind="stable", na_position="last")
         for c in mine.itertuples(index=False):
-            figure = f"{_label(QUALIFIER, c.qualifier)} {_value(c.value_min, c.value_max)}"
+            figure = ("no number given" if str(c.qualifier) == "unquantified" else
+                      f"{_label(QUALIFIER, c.qualifier)} {_value(c.value_min, c.value_max)}")
             who = md_escape(c.quoted) if isinstance(c.quoted, str) and c.quoted else ""
             kind = _label(SPEAKER, c.speaker_type)
             who = f"{who} ({md_escape(kind)})" if who else md_escape(kind)

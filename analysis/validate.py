@@ -236,7 +236,8 @@ def _rule_unique_ids(d, bib):
 def _rule_sources(d, bib):
     """sources are one to one with references.bib and every key used exists"""
     out = []
-    so, ev, sp, cl, po = d.sources, d.events, d.spells, d.claims, d.population
+    so, ev, sp, po = d.sources, d.events, d.spells, d.population
+    cl = pd.concat([d.claims, d.unquantified], ignore_index=True)
     keys = set(so["source_key"])
     bib_keys = _bib_keys(bib)
     for r in so.itertuples(index=False):
@@ -377,7 +378,7 @@ def _rule_claims(d, bib):
     """claims: figures fit their qualifier, belong to an existing event named by their id, and
     are not dated before their event"""
     out = []
-    cl, ev = d.claims, d.events
+    cl, ev = pd.concat([d.claims, d.unquantified], ignore_index=True), d.events
     f = _f(d, "casualty_claims.csv")
     events = ev.set_index("event_id")
     for r in cl.itertuples(index=False):
@@ -644,7 +645,7 @@ def _rule_attestations(d, bib):
             out.append(Problem(f, r.csv_row, "relays", "empty for a relay",
                                "the speaker_type of the party whose statement is repeated"))
     fc = _f(d, "casualty_claims.csv")
-    for r in d.claims.itertuples(index=False):
+    for r in pd.concat([d.claims, d.unquantified], ignore_index=True).itertuples(index=False):
         _quote_problems(fc, r, out)
         if pd.isna(r.claim_date) and str(r.date_basis) != "undated":
             out.append(Problem(fc, r.csv_row, "claim_date",
@@ -737,10 +738,12 @@ def _check_figure(out, file, r) -> None:
     ok = {"exact": pd.notna(lo) and pd.notna(hi) and lo == hi,
           "about": pd.notna(lo) and pd.notna(hi) and lo == hi,
           "at_least": pd.notna(lo) and pd.isna(hi),
-          "up_to": pd.isna(lo) and pd.notna(hi)}.get(q, True)
+          "up_to": pd.isna(lo) and pd.notna(hi),
+          "unquantified": pd.isna(lo) and pd.isna(hi)}.get(q, True)
     want = {"exact": "value_min = value_max", "about": "value_min = value_max",
             "at_least": "value_min and an empty value_max",
-            "up_to": "value_max and an empty value_min"}.get(q, "")
+            "up_to": "value_max and an empty value_min",
+            "unquantified": "value_min and value_max both empty"}.get(q, "")
     if not ok:
         out.append(Problem(file, r.csv_row, "qualifier",
                            f"'{q}' does not fit value_min {_s(lo)} / value_max {_s(hi)}", want))

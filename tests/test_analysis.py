@@ -77,6 +77,28 @@ def test_disagreements_only_where_figures_differ():
     assert set(dis["claim_id"]) == {"c", "d"}
 
 
+def test_unquantified_disagreements_pair_a_vague_account_with_another_speakers():
+    sources = pd.concat([SOURCES, pd.DataFrame({"source_key": ["nyt"], "speaker_type": ["press"],
+                                                "label": ["NYT"]})], ignore_index=True)
+    c = claims(
+        ("a", "e", "killed", 0, 0, "exact", "nyt", "MEK", "1994-11-07", "residents", ""),
+        ("b", "f", "killed", 2, 2, "exact", "un1", "UN", None, "residents", ""),
+    )
+    c["speaker_type"] = ["mek_ncri", "un"]
+    vague = claims(
+        ("v", "e", "killed", None, None, "unquantified", "nyt", "Tehran radio", "1994-11-07",
+         "residents", ""),
+        ("w", "g", "killed", None, None, "unquantified", "gov", "army", None, "residents", ""),
+    )
+    vague["speaker_type"] = ["iranian_government", "iraqi_government"]
+    und = derive.unquantified_disagreements(c, vague, sources)
+    # e: a denial (0) against 'heavy casualties'; g: a vague account alone differs from nothing
+    assert list(und["claim_id"]) == ["a", "v"]
+    assert derive.disagreements(c, sources).empty  # the numbers alone agree
+    same = vague.assign(speaker_type="mek_ncri")
+    assert derive.unquantified_disagreements(c, same.iloc[:1], sources).empty
+
+
 def test_controller_at_uses_half_open_spells():
     spells = pd.DataFrame({
         "start_date": pd.to_datetime(["1986-01-01", "2003-05-10", "2009-01-01"]),

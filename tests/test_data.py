@@ -336,3 +336,24 @@ def test_no_chapter_quotes_a_figure_of_a_flagged_source(d):
     assert mirror["flagged"].all() and 6000 not in set(mirror["value_min"])
     est = derive.estimates(d.claims, d.sources).dropna(subset=["best_claim_id"])
     assert not c.loc[est["best_claim_id"], "flagged"].any()
+
+
+def test_sources_agree_box_speaks_of_numbers_and_names_accounts_that_differ():
+    """The chapters' 'Sources agree' box says 'numbers', not 'figures', and does not claim
+    agreement where the sides' accounts differ without a number: in p2, the MEK's denial of
+    casualties of the 1994 strike against Tehran radio's 'heavy casualties', linked to the
+    event. Unquantified accounts stay out of the figures (counts and charts)."""
+    from analysis.chapter import Chapter
+    data = load()
+    assert "unquantified" not in set(data.claims["qualifier"].astype(str))
+    assert "1994-11-01-scud-attack--nyt-iran-heavy" in set(data.unquantified["claim_id"])
+    c1 = Chapter("p1", data, glue=False)
+    p1 = str(c1.disagreements(c1.events).data)
+    assert "No two sources give different numbers" in p1 and "different figures" not in p1
+    ch = Chapter("p2", data, glue=False)
+    p2 = str(ch.disagreements(ch.events).data)
+    assert "Sources agree" not in p2
+    assert "Numbers agree, accounts differ" in p2
+    line = next(ln for ln in p2.splitlines() if "1994-11-01-scud-attack" in ln)
+    assert "(#ev-1994-11-01-scud-attack)" in line
+    assert "Tehran radio" in line and "0 (MEK" in line

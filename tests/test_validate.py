@@ -167,6 +167,13 @@ def test_claim_qualifier_does_not_fit_values(data):
     assert_reported(data, "casualty_claims.csv", row, "qualifier", "does not fit")
 
 
+def test_unquantified_claim_with_a_number(data):
+    """An account without a number ('heavy casualties') must leave both values empty."""
+    i = first(data, "casualty_claims.csv", lambda r: r["qualifier"] == "exact")
+    row = set_cell(data, "casualty_claims.csv", i, "qualifier", "unquantified")
+    assert_reported(data, "casualty_claims.csv", row, "qualifier", "does not fit")
+
+
 def test_population_qualifier_does_not_fit_values(data):
     i = first(data, "population.csv", lambda r: r["qualifier"] in ("about", "exact"))
     row = set_cell(data, "population.csv", i, "qualifier", "up_to")
