@@ -34,7 +34,7 @@
    declares, cut down to the glyphs the site uses. Every page then needs a few hundred KB.
 10. PDF page breaks, with one threshold, ROOM (a share of the text block): LATEX_PAGE_RULES
    in the LaTeX preamble; a heading or paragraph that opens a table asks for room for its
-   first rows (\BookRoomFor); tests/test_pdf.py imports ROOM.
+   first rows (the LaTeX macro BookRoomFor); tests/test_pdf.py imports ROOM.
 """
 from __future__ import annotations
 
