@@ -267,7 +267,7 @@ def _label_changes(fig: Figure, ax, changes, band) -> None:
                                     "relpos": (0.0, 0.0)})
 
 
-UNCERTAIN = {"facecolor": (1.0, 1.0, 1.0, 0.55), "edgecolor": "#333333", "hatch": "||",
+UNCERTAIN = {"facecolor": (1.0, 1.0, 1.0, 0.6), "edgecolor": "#222222", "hatch": "|||",
              "linewidth": 0}   # a change of control known only to the year or month
 OUTSIDE = {"facecolor": (0.45, 0.45, 0.45, 0.22), "edgecolor": "none",
            "linewidth": 0}   # the padding of a chapter's chart: time outside its period
