@@ -265,7 +265,9 @@ class Chapter(_Base):
         """Control of Camp Ashraf over the period (with a year either side), attacks below."""
         start, end = self.control_window(pad_years)
         wide, narrow = (plot.control_timeline(self.data.spells, self.data.events, start, end,
-                                              today=self.today, narrow=n) for n in (False, True))
+                                              today=self.today, narrow=n,
+                                              period=(self.start, self.end))
+                        for n in (False, True))
         rows = figdata.control_rows(self.data.spells, self.data.events, start, end, self.today)
         return figdata.Chart(wide, f"{self.id}-control",
                              figdata.alt_control(rows, start, end, CONTROLLER_LABELS), narrow)

@@ -342,9 +342,18 @@ def alt_casualty(rows: pd.DataFrame) -> str:
     if rows.empty:
         return "No attack on the camp or its residents is recorded in this period."
     events = rows.drop_duplicates("event_id")
-    parts = [f"Two panels, killed and wounded, with a row for each of {len(events)} "
+    # a measure no attack has a figure of gets no panel (plot.casualty_ranges leaves it out)
+    drawn = [m for m in rows["measure"].drop_duplicates()
+             if rows.loc[rows["measure"] == m, "low"].notna().any()]
+    missing = [m for m in rows["measure"].drop_duplicates() if m not in drawn]
+    panels = (f"One panel, {drawn[0]}," if len(drawn) == 1 else
+              f"Two panels, {' and '.join(drawn)},")
+    parts = [f"{panels} with a row for each of {len(events)} "
              f"attack{'s' if len(events) != 1 else ''}: the range from the lowest to the highest "
              "figure any source gives, the best estimate and each source's figure."]
+    if missing:
+        parts.append(f"No panel of people {' or '.join(missing)}: no source gives a figure "
+                     "of them for these attacks.")
     for e in events.itertuples():
         mine = rows[rows["event_id"] == e.event_id]
         said = []

@@ -99,11 +99,15 @@ def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp, narrow: bool = False)
 
 def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                      start: pd.Timestamp, end: pd.Timestamp,
-                     today: pd.Timestamp | None = None, narrow: bool = False) -> Figure:
+                     today: pd.Timestamp | None = None, narrow: bool = False,
+                     period: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Figure:
     """Who controlled Camp Ashraf between two dates: one band of control spells (colour and
     hatch per controller), each change of control marked with how it happened, and the
     attacks on the camp below it, sized by the best estimate of people killed. ``narrow``:
-    the layout for a phone (NARROW wide, fewer ticks, the legend in two columns)."""
+    the layout for a phone (NARROW wide, fewer ticks, the legend in two columns).
+    A change of control dated only to the year or month is drawn over the whole year or
+    month it may fall in (UNCERTAIN: faded and hatched); ``period``: the chapter's own
+    dates, the time of the window outside them shaded grey (OUTSIDE)."""
     today = today or pd.Timestamp.today().normalize()
     fig, (ax,) = _new(4.8, width=NARROW) if narrow else _new(3.3)
     shown = set()
@@ -124,8 +128,18 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
             va="center", fontsize=8, color="black",
             bbox={"boxstyle": "round,pad=0.2", "lw": 0, "fc": "white", "alpha": 0.9})))
         if start < s.start_date <= end:
-            ax.axvline(s.start_date, ymin=0.0, ymax=1.0, color="#444444", lw=0.7, ls="--")
+            # up to the top of the band: the label above is tied to it by place or leader
+            ax.axvline(s.start_date, ymin=0.0, ymax=(BAND_TOP + 0.45) / 2.9,
+                       color="#444444", lw=0.7, ls="--")
             changes.append((s.start_date, BEGAN.get(str(s.began_how), str(s.began_how))))
+    uncertain = uncertain_bounds(spells, start, end, today)
+    for lo, hi in uncertain:
+        ax.barh(1.0, hi - lo, left=lo, height=0.55, zorder=2.2, **UNCERTAIN)
+    outside = []
+    if period is not None:
+        outside = [(lo, hi) for lo, hi in ((start, period[0]), (period[1], end)) if lo < hi]
+        for lo, hi in outside:
+            ax.axvspan(lo, hi, zorder=3.5, **OUTSIDE)
     att = attacks(events)
     att = att[(att["place"].astype("string") == "ashraf")
               & (att["start_date"] >= start) & (att["start_date"] <= end)]
@@ -153,6 +167,10 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     handles = [Patch(facecolor=style.controller_colour(c), hatch=style.controller_hatch(c),
                      edgecolor="white", label=style.controller_label(c))
                for c in style.CONTROLLERS if c in shown]
+    if uncertain:
+        handles.append(Patch(**UNCERTAIN, label="faded |||: change dated only to year/month"))
+    if outside:
+        handles.append(Patch(**OUTSIDE, label="grey: outside this chapter's years"))
     if len(att):
         for n in (1, 10, 50):
             handles.append(Line2D([], [], marker="o", ls="", markersize=np.sqrt(18 + 9 * np.sqrt(n)),
@@ -172,43 +190,108 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     return fig
 
 
+BAND_TOP = 1.0 + 0.55 / 2   # the top of the band of control, in the axis' units
+LABEL_GAP = 4   # points: the least horizontal gap between two labels of changes of control
+
+
 def _label_changes(fig: Figure, ax, changes, band) -> None:
-    """Label each change of control beside its dashed line, above the band: right of the
-    line if it can, else left of it, in the lowest of LABEL_ROWS where it overlaps no label
-    already placed (boxes measured by the renderer, not guessed): changes a few weeks apart
-    (2009; 2013-15) get rows of their own instead of printing over each other. Raises if
-    no place is left. A label inside the band is kept only where it fits inside its bar."""
-    texts = [ax.annotate(label, (x, LABEL_ROWS[0]), xytext=(2, 0), textcoords="offset points",
+    """Label each change of control above the band, left to right in one row: a label
+    starts at its dashed line where it can; where the label before it is in the way it is
+    moved right (and the row to the left, if it runs out of the frame) and a leader line
+    ties it to its line. No two labels share any horizontal stretch (LABEL_GAP apart, boxes
+    measured by the renderer, not guessed), so none is stacked above another and none sits
+    between lines it does not belong to. Where one row cannot hold them all (the phone's
+    chart of the whole book) the labels stand upright, and then alternate between
+    LABEL_ROWS, each row laid out the same way. Raises if no layout fits.
+    A label inside the band is kept only where it fits inside its bar."""
+    changes = sorted(changes, key=lambda c: c[0])
+    texts = [ax.annotate(label, (x, BAND_TOP), xytext=(x, LABEL_ROWS[0]), textcoords="data",
                          ha="left", va="bottom", fontsize=LABEL_SIZE, color="#333333",
+                         zorder=5,
                          bbox={"boxstyle": "square,pad=0.1", "lw": 0, "fc": "white",
                                "alpha": 0.85})
-             for x, label in sorted(changes, key=lambda c: c[0])]
+             for x, label in changes]
     fig.draw_without_rendering()
     renderer = fig._get_renderer()  # the renderer that draw used (Agg, as for the PDF/SVG)
     for bar, label in band:
         inside, box = bar.get_window_extent(renderer), label.get_window_extent(renderer)
         if box.x0 < inside.x0 + 2 or box.x1 > inside.x1 - 2:
             label.remove()
+    if not texts:
+        return
     frame = ax.get_window_extent(renderer)
-    placed: list[list] = [[] for _ in LABEL_ROWS]
+    gap = LABEL_GAP * fig.dpi / 72
+    to_data = ax.transData.inverted()
+    line_x = [ax.transData.transform((mdates.date2num(x), 0))[0] for x, _ in changes]
+    widths = {0: [t.get_window_extent(renderer).width for t in texts]}
     for t in texts:
-        sides = []
-        for ha, dx in (("left", 2), ("right", -2)):
-            t.set_horizontalalignment(ha)
-            t.xyann = (dx, 0)
-            box = t.get_window_extent(renderer)
-            if box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1:
-                sides.append((ha, dx, box))
-        for (row, boxes), (ha, dx, box) in ((r, s) for r in zip(LABEL_ROWS, placed)
-                                            for s in sides):
-            if all(box.x1 + 3 < b.x0 or box.x0 > b.x1 + 3 for b in boxes):
-                t.set_horizontalalignment(ha)
-                t.xyann = (dx, 0)
-                t.xy = (t.xy[0], row)
-                boxes.append(box)
-                break
-        else:
-            raise ValueError(f"no room for the label '{t.get_text()}' of a change of control")
+        t.set_rotation(90)
+    widths[90] = [t.get_window_extent(renderer).width for t in texts]
+
+    def layout(idx):   # left edges (pixels) of the labels idx in one row, or None
+        lefts, right = [], frame.x0 - gap
+        for i in idx:
+            left = max(line_x[i] + 2, right + gap)
+            lefts.append(left)
+            right = left + width[i]
+        over = right - frame.x1
+        if over > 0:   # shift the row left, as far as the frame allows
+            lefts = [x - over for x in lefts]
+            if lefts[0] < frame.x0:
+                return None
+        return lefts
+
+    # one row of level labels; where they do not fit (the phone's whole-book chart), one
+    # row of upright labels; then upright labels in alternate rows
+    for rotation, nrows in [(0, 1)] + [(90, n) for n in range(1, len(LABEL_ROWS) + 1)]:
+        width = widths[rotation]
+        rows = [list(range(len(texts)))[r::nrows] for r in range(nrows)]
+        lefts = [layout(idx) for idx in rows]
+        if all(x is not None for x in lefts):
+            break
+    else:
+        raise ValueError("no room for the labels of the changes of control: "
+                         + ", ".join(t.get_text() for t in texts))
+    for r, (idx, xs) in enumerate(zip(rows, lefts)):
+        for i, left in zip(idx, xs):
+            texts[i].remove()
+            x = mdates.num2date(to_data.transform((left, 0))[0]).replace(tzinfo=None)
+            # a leader line from the top of the change's dashed line to its label
+            ax.annotate(changes[i][1], (changes[i][0], BAND_TOP), xytext=(x, LABEL_ROWS[r]),
+                        textcoords="data", ha="left", va="bottom", fontsize=LABEL_SIZE,
+                        color="#333333", zorder=5, rotation=rotation,
+                        bbox={"boxstyle": "square,pad=0.1", "lw": 0, "fc": "white",
+                              "alpha": 0.85},
+                        arrowprops={"arrowstyle": "-", "lw": 0.7, "color": "#444444",
+                                    "ls": "--", "shrinkA": 0, "shrinkB": 0,
+                                    "relpos": (0.0, 0.0)})
+
+
+UNCERTAIN = {"facecolor": (1.0, 1.0, 1.0, 0.6), "edgecolor": "#222222", "hatch": "|||",
+             "linewidth": 0}   # a change of control known only to the year or month
+OUTSIDE = {"facecolor": (0.45, 0.45, 0.45, 0.22), "edgecolor": "none",
+           "linewidth": 0}   # the padding of a chapter's chart: time outside its period
+
+
+def uncertain_bounds(spells: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                     today: pd.Timestamp) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """The stretches of time (clipped to the window) in which a change of control dated
+    only to the year or month may fall: for a start or end date of precision 'year' the
+    whole year from it, for 'month' the whole month. Each stretch once, in date order."""
+    step = {"year": pd.DateOffset(years=1), "month": pd.DateOffset(months=1)}
+    out = set()
+    for s in spells.itertuples(index=False):
+        s_end = s.end_date if pd.notna(s.end_date) else today
+        if s_end < start or s.start_date > end:
+            continue
+        for date, precision in ((s.start_date, s.start_precision),
+                                (s.end_date, s.end_precision)):
+            if pd.isna(date) or str(precision) not in step:
+                continue
+            lo, hi = max(date, start), min(date + step[str(precision)], end)
+            if lo < hi:
+                out.add((lo, hi))
+    return sorted(out)
 
 
 def _uncertain_date(events: pd.DataFrame) -> pd.Series:
@@ -243,6 +326,9 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
                 fontsize=9.5, linespacing=1.5)
         ax.set_axis_off()
         return fig
+    # a panel only for a measure some attack has a figure of: no empty panel of "no figure
+    # given" rows (the caption and alt text say that no source counted it)
+    measures = tuple(m for m in measures if att[f"{m}_low"].notna().any())
     labels = [_wrap(f"{short_date(e.start_date, e.date_precision, e.end_date)}: {e.title}"
                     + (" [partisan only]" if p else ""), 44)
               for e, p in zip(att.itertuples(index=False), _partisan_only(att))]

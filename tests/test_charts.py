@@ -42,7 +42,8 @@ def overlaps(fig) -> list[tuple[str, str]]:
     from matplotlib.text import Text
 
     texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    # the text's own box: an annotation's window extent would also hold its leader line
+    boxes = [(t.get_text(), Text.get_window_extent(t, renderer)) for t in texts]
     return [(a, b) for (a, ba), (b, bb) in combinations(boxes, 2)
             if ba.width and bb.width and ba.overlaps(bb)]
 
@@ -219,3 +220,132 @@ def test_chart_text_stays_legible_at_its_minimum_width(data):
             smallest = min(float(s) for s in figdata._FONT.findall(svg))
             assert smallest * figdata.min_width_px(svg) / width >= figdata.MIN_TEXT_PX
             assert f"min-width:{figdata.min_width_px(svg)}px" in chart.html()
+
+
+# --- labels of changes of control, uncertain dates, the chapter's own years ----------------
+
+def change_labels(fig):
+    """The labels of changes of control (annotations above the band) and their text boxes."""
+    from matplotlib.text import Annotation, Text
+
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    return [(t, Text.get_window_extent(t, renderer)) for t in fig.axes[0].texts
+            if isinstance(t, Annotation) and t.get_visible()]
+
+
+def all_control_charts(book, data):
+    yield "overview", book.control_figure()
+    for pid in PERIODS:
+        yield pid, chapter(pid, data).control_figure()
+
+
+def test_labels_of_changes_are_tied_to_their_lines_and_never_crowd(book, data):
+    """Labels stacked in rows above one another with nothing to tie them to their lines
+    (p8 before: 'captured' over 'captured', 2014-15, the upper one between two lines) cannot
+    be read: each label is tied to its own dashed line by a leader line that starts on the
+    change's date, two labels in one row share no horizontal stretch, and no leader line
+    runs through another label."""
+    import numpy as np
+    from matplotlib.dates import date2num
+
+    for name, chart in all_control_charts(book, data):
+        for fig in (chart.fig, chart.narrow):
+            labels = change_labels(fig)
+            assert labels or name == "p1"
+            ax = fig.axes[0]
+            lines = [date2num(line.get_xdata()[0]) for line in ax.lines
+                     if line.get_linestyle() == "--"]
+            for (a, ba), (b, bb) in combinations(labels, 2):
+                if abs(ba.y0 - bb.y0) < 1:   # one row
+                    assert ba.x1 < bb.x0 or bb.x1 < ba.x0, (
+                        f"{name}: '{a.get_text()}' and '{b.get_text()}' share a stretch")
+            for t, box in labels:
+                assert t.arrow_patch is not None, f"{name}: '{t.get_text()}' has no leader"
+                assert t.xy[1] == pytest.approx(1.275)   # from the top of the band
+                assert date2num(t.xy[0]) in [pytest.approx(x) for x in lines]
+                start = ax.transData.transform((date2num(t.xy[0]), t.xy[1]))
+                for k in np.linspace(0, 0.97, 60):
+                    x, y = start + k * (np.array([box.x0, box.y0]) - start)
+                    for other, ob in labels:
+                        assert other is t or not (ob.x0 + 1 < x < ob.x1 - 1
+                                                  and ob.y0 + 1 < y < ob.y1 - 1), (
+                            f"{name}: the leader of '{t.get_text()}' runs through "
+                            f"'{other.get_text()}'")
+
+
+def test_a_change_dated_only_to_the_year_is_drawn_over_the_whole_year(data):
+    """Fig. 7.1 and 9.1: ISIS (2014) and Badr/PMF (2015) are dated to the year only; the
+    chart marks the whole year as uncertain (faded, hatched) and its legend says so."""
+    from analysis import plot
+
+    for pid, years in (("p6", [2014]), ("p8", [2014, 2015])):
+        chart = chapter(pid, data)
+        _, window_end = chart.control_window()
+        for fig in (chart.control_figure().fig, chart.control_figure().narrow):
+            ax = fig.axes[0]
+            marked = [p for p in ax.patches if p.get_hatch() == plot.UNCERTAIN["hatch"]]
+            spans = sorted((mdates_num2date(p.get_x()).date(),
+                            mdates_num2date(p.get_x() + p.get_width()).date()) for p in marked)
+            # the whole year (as far as the chart runs)
+            assert spans == [(pd.Timestamp(f"{y}-01-01").date(),
+                              min(pd.Timestamp(f"{y + 1}-01-01"), window_end).date())
+                             for y in years]
+            legend = [t.get_text() for t in fig.legends[0].get_texts()]
+            assert any("dated only to year" in t for t in legend)
+    # a chart with no such change has no such mark and no such legend entry
+    fig = chapter("p4", data).control_figure().fig
+    assert not [p for p in fig.axes[0].patches if p.get_hatch() == plot.UNCERTAIN["hatch"]]
+    assert not any("dated only" in t.get_text() for t in fig.legends[0].get_texts())
+
+
+def mdates_num2date(x):
+    from matplotlib.dates import num2date
+
+    return num2date(x).replace(tzinfo=None)
+
+
+@pytest.mark.parametrize("pid", PERIODS)
+def test_time_outside_the_chapters_years_is_greyed(pid, data):
+    """Fig. 6.1: the chart runs a year either side of the chapter's period; the padding is
+    shaded grey (attacks of other chapters drawn there are greyed) and the legend says so."""
+    from analysis import plot
+
+    ch = chapter(pid, data)
+    start, end = ch.control_window()
+    fig = ch.control_figure().fig
+    ax = fig.axes[0]
+    grey = sorted((mdates_num2date(p.get_x()), mdates_num2date(p.get_x() + p.get_width()))
+                  for p in ax.patches if p.get_facecolor() == plot.OUTSIDE["facecolor"])
+    expected = [(lo, hi) for lo, hi in ((start, ch.start), (ch.end, end)) if lo < hi]
+    assert [(a.date(), b.date()) for a, b in grey] == [(a.date(), b.date()) for a, b in expected]
+    assert all(p.get_zorder() > 3 for p in ax.patches
+               if p.get_facecolor() == plot.OUTSIDE["facecolor"])   # over the attacks' marks
+    assert any("outside this chapter" in t.get_text() for t in fig.legends[0].get_texts())
+
+
+def test_the_whole_books_chart_greys_nothing(book):
+    from analysis import plot
+
+    fig = book.control_figure().fig
+    assert not [p for p in fig.axes[0].patches
+                if p.get_facecolor() == plot.OUTSIDE["facecolor"]]
+
+
+def test_no_panel_where_no_attack_has_a_figure(data):
+    """Fig. 7.2: no source counts the wounded of 2013: no panel of 'no figure given' rows;
+    the alt text says why."""
+    ch = chapter("p6", data)
+    chart = ch.casualty_figure()
+    assert [ax.get_xlabel().split()[0] for ax in chart.fig.axes] == ["killed"]
+    assert not any(t.get_text() == "no figure given" for ax in chart.fig.axes
+                   for t in ax.texts)
+    assert chart.alt.startswith("One panel, killed,")
+    assert "No panel of people wounded: no source gives a figure" in chart.alt
+    # a period with figures of both: two panels
+    both = [pid for pid in PERIODS if chapter(pid, data).has_casualty_figures()
+            and chapter(pid, data).events["wounded_low"].notna().any()]
+    assert both
+    chart = chapter(both[0], data).casualty_figure()
+    assert [ax.get_xlabel().split()[0] for ax in chart.fig.axes] == ["killed", "wounded"]
+    assert chart.alt.startswith("Two panels, killed and wounded,")

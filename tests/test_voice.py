@@ -160,3 +160,53 @@ def test_event_texts_in_the_data_keep_the_books_voice():
 def test_a_seeded_loaded_word_in_an_event_description_is_caught(description):
     row = {"event_id": "seeded", "title": "Seeded event", "description": description, "note": ""}
     assert _data_text_hits([row])
+
+
+# --- the words drawn in the charts ---------------------------------------------------------
+
+def test_chart_labels_in_the_code_keep_the_books_voice():
+    """The label strings of the charts (KIND, BEGAN, the legends' and axes' texts in
+    analysis/plot.py and the controllers' names in analysis/style.py)."""
+    from conftest import ROOT
+
+    hits = voice.check_chart_labels(ROOT)
+    assert not hits, "loaded words in a chart's label:\n" + "\n".join(map(str, hits))
+
+
+def test_a_seeded_charged_word_in_a_chart_label_is_caught(tmp_path, monkeypatch):
+    from conftest import ROOT
+
+    (tmp_path / "analysis").mkdir()
+    code = (ROOT / "analysis" / "plot.py").read_text(encoding="utf-8")
+    seeded = code.replace('"occupation": "held by armed group"', '"occupation": "under siege"')
+    assert seeded != code
+    for rel in voice.CHART_MODULES:
+        (tmp_path / rel).write_text(seeded if rel.endswith("plot.py") else
+                                    (ROOT / rel).read_text(encoding="utf-8"), encoding="utf-8")
+    hits = voice.check_chart_labels(tmp_path)
+    assert [(h.term, h.where.split(":")[0]) for h in hits] == [("siege", "analysis/plot.py")]
+    # a docstring describes the code and is not drawn: not read
+    (tmp_path / "analysis" / "plot.py").write_text('"""The regime of the charts."""\n',
+                                                    encoding="utf-8")
+    assert voice.check_chart_labels(tmp_path) == []
+
+
+SVG_PAGE = """<!DOCTYPE html><html><head><title>Chart</title></head><body>
+<figure><svg aria-label="Control of the camp." xmlns="http://www.w3.org/2000/svg">
+<g><text x="1" y="1">held by armed group</text><text x="1" y="9">massacre</text></g>
+</svg><figcaption>Control of the camp.</figcaption></figure></body></html>"""
+
+
+def test_a_charged_word_drawn_in_a_built_chart_is_caught(tmp_path):
+    """The text of an inline SVG chart of a page, and of an SVG image file, is read."""
+    site = tmp_path / "html"
+    (site / "_images").mkdir(parents=True)
+    (site / "p.html").write_text(SVG_PAGE, encoding="utf-8")
+    assert [(h.term, h.where) for h in voice.check_site(site)] == [("massacre", "p.html")]
+    (site / "p.html").write_text(SVG_PAGE.replace("massacre", "attack"), encoding="utf-8")
+    assert voice.check_site(site) == []
+    (site / "_images" / "fig.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><text>regime forces</text></svg>',
+        encoding="utf-8")
+    assert [(h.term, h.where) for h in voice.check_site(site)] == [
+        ("regime", "_images/fig.svg")]

@@ -167,6 +167,9 @@ def page_blocks(html: str) -> list[str]:
 
     soup = BeautifulSoup(html, "html.parser")
     labels = [svg["aria-label"] for svg in soup.find_all("svg") if svg.get("aria-label")]
+    # the words drawn in a chart: each <text> of an inline SVG (an axis label, a label of a
+    # change of control, a legend entry) is read as a block of its own
+    labels += svg_texts(soup)
     for tag in soup(["script", "style", "noscript", "pre", "code", "svg", "template"]):
         tag.decompose()
     for tag in soup.select(".citation, [role=doc-biblioentry], .bibtex, "
@@ -186,6 +189,44 @@ def page_blocks(html: str) -> list[str]:
     return out + labels   # a chart's alt text is its SVG's aria-label
 
 
+def svg_texts(soup) -> list[str]:
+    """The text drawn in the SVG figures of a parsed page or SVG file: one string per
+    <text> element (matplotlib writes its text as text, svg.fonttype 'none')."""
+    return [t.get_text(" ") for svg in soup.find_all("svg")
+            for t in svg.find_all("text") if t.get_text(strip=True)]
+
+
+# The modules that hold the words of the charts: labels of controllers, kinds of control,
+# changes of control, legends and axes.
+CHART_MODULES = ("analysis/plot.py", "analysis/style.py")
+
+
+def source_strings(path: Path) -> list[tuple[int, str]]:
+    """Every string literal of a Python module that could be drawn (docstrings are left
+    out: they describe the code, they are not drawn), with its line; the literal pieces of
+    f-strings are read too."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef,
+                              ast.AsyncFunctionDef))
+            and n.body and isinstance(n.body[0], ast.Expr)
+            and isinstance(n.body[0].value, ast.Constant)}
+    return [(n.lineno, n.value) for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            and id(n) not in docs and n.value.strip()]
+
+
+def check_chart_labels(root: Path) -> list[Hit]:
+    """Every loaded word outside an attribution in the label strings of the chart modules."""
+    hits = []
+    for rel in CHART_MODULES:
+        for line, text in source_strings(root / rel):
+            hits.extend(check_text(text, f"{rel}:{line}"))
+    return hits
+
+
 def check_site(html_dir: Path) -> list[Hit]:
     hits: list[Hit] = []
     seen: set[tuple[str, str]] = set()
@@ -199,13 +240,22 @@ def check_site(html_dir: Path) -> list[Hit]:
                 if (hit.term.lower(), hit.sentence) not in seen:
                     seen.add((hit.term.lower(), hit.sentence))
                     hits.append(hit)
+    # figures written as files (the site inlines its charts, but any SVG image is read)
+    from bs4 import BeautifulSoup
+    for image in sorted(html_dir.rglob("*.svg")):
+        rel = image.relative_to(html_dir).as_posix()
+        if rel.startswith("_static/"):
+            continue
+        soup = BeautifulSoup(image.read_text(encoding="utf-8"), "html.parser")
+        for block in svg_texts(soup):
+            hits.extend(check_text(block, rel))
     return hits
 
 
 if __name__ == "__main__":
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else \
         Path(__file__).resolve().parent.parent / "_build" / "html"
-    found = check_site(root)
+    found = check_site(root) + check_chart_labels(Path(__file__).resolve().parent.parent)
     for h in found:
         print(h)
     print(f"{len(found)} loaded word(s) outside an attribution")
