@@ -97,6 +97,10 @@ def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp, narrow: bool = False)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
 
 
+# labels of the patches laid over a control chart's band (not spells; kept out of legends)
+OVERLAY = {"uncertain": "_uncertain date", "outside": "_outside the period"}
+
+
 def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                      start: pd.Timestamp, end: pd.Timestamp,
                      today: pd.Timestamp | None = None, narrow: bool = False,
@@ -134,12 +138,13 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
             changes.append((s.start_date, BEGAN.get(str(s.began_how), str(s.began_how))))
     uncertain = uncertain_bounds(spells, start, end, today)
     for lo, hi in uncertain:
-        ax.barh(1.0, hi - lo, left=lo, height=0.55, zorder=2.2, **UNCERTAIN)
+        ax.barh(1.0, hi - lo, left=lo, height=0.55, zorder=2.2,
+                **UNCERTAIN).patches[0].set_label(OVERLAY["uncertain"])
     outside = []
     if period is not None:
         outside = [(lo, hi) for lo, hi in ((start, period[0]), (period[1], end)) if lo < hi]
         for lo, hi in outside:
-            ax.axvspan(lo, hi, zorder=3.5, **OUTSIDE)
+            ax.axvspan(lo, hi, zorder=3.5, **OUTSIDE).set_label(OVERLAY["outside"])
     att = attacks(events)
     att = att[(att["place"].astype("string") == "ashraf")
               & (att["start_date"] >= start) & (att["start_date"] <= end)]
