@@ -81,8 +81,9 @@ book: setup ## set up (.venv, pinned packages, TeX), validate data, build the HT
 
 test: setup-test book ## make book, then the whole test suite
 	@$(PY) tools/notebooks.py _build/nbval
-	@$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile tests _build/nbval --nbval \
-		--nbval-sanitize-with tests/nbval-sanitize.cfg -o junit_family=xunit2
+	@$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile tests _build/nbval \
+		--nbval --nbval-kernel-name camp-ashraf-binder --nbval-sanitize-with tests/nbval-sanitize.cfg \
+		-o junit_family=xunit2
 
 bench: setup-test ## measure build, re-run and page weights into BENCHMARKS.md (RUNS=1: one pass)
 	@$(PY) tools/bench.py $(if $(RUNS),--runs $(RUNS))

@@ -36,6 +36,17 @@ def pytest_configure(config):
         raise pytest.UsageError(
             f"this pytest ({sys.executable}) lacks the book's packages ({', '.join(missing)}): "
             "run `make test`, or `.venv/bin/pytest` after `make book`")
+    # nbval's kernel for the chapters, the Binder environment's (made by tools/notebooks.py)
+    from notebooks import KERNEL, KERNEL_DIR
+
+    if getattr(config.option, "nbval_kernel_name", None) == KERNEL:
+        if not (KERNEL_DIR / "kernels" / KERNEL / "kernel.json").exists():
+            raise pytest.UsageError(f"no kernel {KERNEL}: run `make test` (tools/notebooks.py "
+                                    "makes the Binder environment and its kernel)")
+        import os
+
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(
+            [str(KERNEL_DIR), *filter(None, [os.environ.get("JUPYTER_PATH")])])
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict]]:

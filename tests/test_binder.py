@@ -1,10 +1,11 @@
 """Binder works: the launch button's environment is what repo2docker makes from binder/
 alone, and every chapter ran in it, top to bottom, with the kernel in chapters/.
 
-The environment and the run are made by tools/notebooks.py (the first step of `make test`):
-a fresh virtual environment without system site packages, binder/requirements.txt, then
-binder/postBuild; every chapter executed in it. nbval then compares those outputs with a
-re-execution in .venv. These tests check what that run recorded."""
+The environment is made by tools/notebooks.py (the first step of `make test`): a fresh
+virtual environment without system site packages, binder/requirements.txt, then
+binder/postBuild; and a kernel of it (camp-ashraf-binder) in which nbval re-executes every
+chapter the site offers and compares each output with the book's. These tests check the
+environment, how that kernel starts, and that nbval is given it."""
 from __future__ import annotations
 
 import json
@@ -18,7 +19,6 @@ import pytest
 from conftest import ROOT
 
 ENV = ROOT / "_build" / "binder-venv"
-RUN = ROOT / "_build" / "nbval" / "binder-run.json"
 
 
 def notebook_chapters() -> list[Path]:
@@ -66,8 +66,8 @@ def test_analysis_is_an_installed_package_not_a_pth_hack():
 
 
 def test_the_binder_environment_was_fresh_and_current():
-    if not RUN.exists():
-        pytest.fail("no Binder run recorded: run `make test` (tools/notebooks.py makes it)")
+    if not (ENV / "pyvenv.cfg").exists():
+        pytest.fail("no Binder environment: run `make test` (tools/notebooks.py makes it)")
     cfg = (ENV / "pyvenv.cfg").read_text()
     assert re.search(r"^include-system-site-packages = false$", cfg, re.M)
     from bookext import files_hash
@@ -81,15 +81,59 @@ def test_the_binder_environment_was_fresh_and_current():
     assert "analysis.lab.ContentsManager" in server.read_text()
 
 
-def test_every_chapter_ran_in_the_binder_environment_from_chapters():
-    if not RUN.exists():
-        pytest.fail("no Binder run recorded: run `make test` (tools/notebooks.py makes it)")
-    run = json.loads(RUN.read_text())
-    assert sorted(run) == sorted(p.name for p in notebook_chapters())
-    for name, where in run.items():
-        assert Path(where["prefix"]) == ENV, f"{name} ran in {where['prefix']}"
-        assert Path(where["cwd"]) == ROOT / "chapters", name
-        assert Path(where["analysis"]) == ROOT / "analysis" / "__init__.py", name
-        assert Path(where["data"]) == ROOT / "data", name
-        nb = json.loads((RUN.parent / (Path(name).stem + ".ipynb")).read_text())
-        assert any(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), name
+def test_the_binder_kernel_starts_in_chapters_with_the_installed_analysis(monkeypatch):
+    """The kernel nbval runs the chapters in (camp-ashraf-binder) is the Binder environment's
+    python, in chapters/, and finds `analysis` and its data through the installed package,
+    even when this process points PYTHONPATH and CAMP_ASHRAF_DATA elsewhere."""
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+    from notebooks import KERNEL, KERNEL_DIR, PROBE
+
+    if not (KERNEL_DIR / "kernels" / KERNEL).exists():
+        pytest.fail(f"no kernel {KERNEL}: run `make test` (tools/notebooks.py makes it)")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT / "tests"))
+    monkeypatch.setenv("CAMP_ASHRAF_DATA", str(ROOT / "no-such-folder"))
+    km = KernelManager(kernel_name=KERNEL,
+                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[
+                           str(KERNEL_DIR / "kernels")]))
+    km.start_kernel(cwd=str(ROOT / "tests"))  # nbval starts it in the notebook's folder
+    try:
+        client = km.client()
+        client.start_channels()
+        client.wait_for_ready(timeout=120)
+        out = []
+        reply = client.execute_interactive(
+            PROBE, timeout=120,
+            output_hook=lambda m: out.append(m["content"].get("text", "")))
+        assert reply["content"]["status"] == "ok", reply["content"]
+        client.stop_channels()
+    finally:
+        km.shutdown_kernel(now=True)
+    where = json.loads("".join(out))
+    assert Path(where["prefix"]) == ENV
+    assert Path(where["cwd"]) == ROOT / "chapters"
+    assert Path(where["analysis"]) == ROOT / "analysis" / "__init__.py"
+    assert Path(where["data"]) == ROOT / "data"
+
+
+def test_nbval_runs_every_chapter_in_the_binder_kernel_against_the_books_outputs(request):
+    """`make test` gives nbval the site's executed notebooks (the book's outputs) and the
+    Binder kernel: every chapter re-executes there and each output is compared."""
+    from notebooks import KERNEL, NBVAL_ARGS
+
+    recipe = (ROOT / "Makefile").read_text().split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert " ".join(NBVAL_ARGS) in " ".join(recipe.replace("\\\n", " ").split()), \
+        "make test does not run nbval with the Binder kernel"
+    if request.config.option.nbval:
+        assert request.config.option.nbval_kernel_name == KERNEL
+    nbval = ROOT / "_build" / "nbval"
+    chapters = notebook_chapters()
+    assert sorted(p.name for p in nbval.glob("*.ipynb")) == sorted(
+        p.stem + ".ipynb" for p in chapters), "tools/notebooks.py has not copied every chapter"
+    for md in chapters:
+        offered = ROOT / "_build" / "html" / "_sources" / "chapters" / f"{md.stem}.ipynb"
+        compared = nbval / f"{md.stem}.ipynb"
+        assert compared.read_bytes() == offered.read_bytes(), \
+            f"{compared.name} is not the notebook the site offers"
+        nb = json.loads(compared.read_text())
+        assert any(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), md.name

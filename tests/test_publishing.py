@@ -308,7 +308,6 @@ def test_every_downloaded_notebook_has_the_outputs_of_the_page(built_html):
     notebooks = [d for d in toc_docnames()
                  if "```{code-cell}" in (ROOT / f"{d}.md").read_text(encoding="utf-8")]
     assert sorted(found) == sorted(notebooks), "a chapter with code offers no .ipynb"
-    nbval = ROOT / "_build" / "nbval"
     for doc, path in found.items():
         nb = json.loads(path.read_text(encoding="utf-8"))
         outs = code_outputs(nb)
@@ -320,11 +319,8 @@ def test_every_downloaded_notebook_has_the_outputs_of_the_page(built_html):
         if "{glue:" in (ROOT / f"{doc}.md").read_text(encoding="utf-8"):
             assert "application/papermill.record" in text or '"scrapbook"' in text, \
                 f"{doc}: the download has no glued values"
-        # the same outputs as the chapter executed in the Binder environment (make test)
-        standalone = nbval / (Path(doc).name + ".ipynb")
-        if standalone.exists():
-            assert outs == code_outputs(json.loads(standalone.read_text())), \
-                f"{doc}: the download differs from a fresh execution of the chapter"
+        # that a fresh execution gives the same outputs is nbval's part: `make test` gives
+        # it these downloads and the Binder environment's kernel (tests/test_binder.py)
 
 
 def test_a_downloaded_notebook_re_executes_to_the_same_outputs(built_html, tmp_path):

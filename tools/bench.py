@@ -76,12 +76,11 @@ def notebook_times(book: Path) -> dict[str, float]:
     import notebooks  # tools/notebooks.py of the copy
 
     out = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for path in notebooks.chapters():
-            name, secs, err, _ = notebooks.run_one((path, Path(tmp)))
-            if err:
-                sys.exit(f"{name} failed: {err}")
-            out[name] = secs
+    for path in notebooks.chapters():
+        name, secs, err = notebooks.run_one(path)
+        if err:
+            sys.exit(f"{name} failed: {err}")
+        out[name] = secs
     return out
 
 
@@ -171,12 +170,12 @@ def main(argv=None) -> int:
         (tbook / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)
         build(tbook)
         t_nb, _ = timed([PY, "tools/notebooks.py", "_build/nbval"], tbook)
+        import notebooks  # tools/notebooks.py: nbval's options as `make test` gives them
         # as `make test` runs it: two processes, one test file each at a time (the slowest
         # files first, tests/conftest.py); the slowest tests are listed in the table
         t_py, proc = timed([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
                             "--dist", "loadfile", "--durations", "5", "tests",
-                            "_build/nbval", "--nbval", "--nbval-sanitize-with",
-                            "tests/nbval-sanitize.cfg"], tbook, may_fail=True)
+                            "_build/nbval", *notebooks.NBVAL_ARGS], tbook, may_fail=True)
         tests_ok = proc.returncode == 0
         if not tests_ok:  # keep the failures for whoever reads the table
             log = ROOT / "_build" / "bench-tests.log"

@@ -1,4 +1,4 @@
-"""Execute every chapter of the book as a Binder reader would, and keep the executed notebooks.
+"""Prepare nbval's run of every chapter in the Binder environment, against the book's outputs.
 
     python tools/notebooks.py [OUT_DIR]     (default: _build/nbval)
 
@@ -10,14 +10,17 @@
    from the package index (or pip's cache), later ones install offline from there.
    The environment also has JupyterLab with jupyterlab-myst (binder/requirements.txt), in
    which tests/test_binder_lab.py opens a chapter.
-2. Every chapter (MyST Markdown, converted with jupytext) is executed with nbclient in that
-   environment's own `python3` kernel, with the kernel's working directory in chapters/ as
-   on Binder, and no PYTHONPATH or CAMP_ASHRAF_DATA: `analysis` and its data must be found
-   through the installed package alone. A probe after the last cell checks where the kernel
-   ran and which `analysis` it imported.
-3. The executed notebooks are saved in OUT_DIR; nbval then re-executes them in the book's
-   own environment and compares every output (`make test`), so the Binder environment must
-   also reproduce the book's outputs exactly.
+2. A Jupyter kernel of that environment, `camp-ashraf-binder`, written to
+   _build/binder-kernel (tests/conftest.py puts it on JUPYTER_PATH when nbval asks for it).
+   Its kernels start as on Binder: the working directory is chapters/, and PYTHONPATH and
+   CAMP_ASHRAF_DATA are removed, so that `analysis` and its data are found through the
+   installed package alone.
+3. OUT_DIR receives the executed notebooks the site offers for download (the book's own
+   outputs, from `make book`). `make test` then runs nbval on them with
+   `--nbval-kernel-name camp-ashraf-binder`: every chapter is executed once more, in the
+   Binder environment, and each output is compared with the book's.
+   (Until December 2026 this script executed every chapter itself and nbval re-executed
+   them in .venv: each chapter ran three times per `make test`, now twice.)
 """
 from __future__ import annotations
 
@@ -34,6 +37,22 @@ sys.path.insert(0, str(ROOT / "tools"))
 ENV_DIR = ROOT / "_build" / "binder-venv"
 ENV_INPUTS = ("binder", "requirements.txt", "pyproject.toml")
 ENV_RECIPE = b"compiled at install"  # how the environment is made: a change makes it again
+KERNEL = "camp-ashraf-binder"  # the Binder environment's kernel, for nbval
+KERNEL_DIR = ROOT / "_build" / "binder-kernel"  # a JUPYTER_PATH entry holding only that kernel
+# How that kernel starts (python -c): in chapters/, without the variables a Binder session
+# does not have; then ipykernel as usual. argv[1] is the chapters folder.
+KERNEL_START = (
+    "import os, sys\n"
+    "os.chdir(sys.argv.pop(1))\n"
+    "os.environ.pop('CAMP_ASHRAF_DATA', None)\n"
+    "for p in os.environ.pop('PYTHONPATH', '').split(os.pathsep):\n"
+    "    p and p in sys.path and sys.path.remove(p)\n"
+    "from ipykernel import kernelapp\n"
+    "kernelapp.launch_new_instance()\n")
+# nbval's options in `make test` (the Makefile spells them out; tools/bench.py uses these)
+NBVAL_ARGS = ("--nbval", "--nbval-kernel-name", KERNEL,
+              "--nbval-sanitize-with", "tests/nbval-sanitize.cfg")
+# What a chapter's kernel sees (tests/test_binder.py runs it the way the kernel starts)
 PROBE = ("import sys, os, json, analysis\n"
          "print(json.dumps({'prefix': sys.prefix, 'cwd': os.getcwd(),"
          " 'analysis': analysis.__file__, 'data': str(analysis.data_dir())}))")
@@ -115,18 +134,16 @@ def pip_install(python: Path, reqs: Path, env: dict, root: Path = ROOT) -> None:
             raise SystemExit(f"making the Binder environment failed at: {' '.join(step)}")
 
 
-def run_one(args: tuple[Path, Path]) -> tuple[str, float, str | None, dict | None]:
-    """Execute one chapter (inside the Binder environment), cwd chapters/."""
+def run_one(src: Path) -> tuple[str, float, str | None]:
+    """Execute one chapter with the current environment's python3 kernel, in chapters/, and
+    time it (tools/bench.py): its name, seconds, and the error's last line if it failed."""
     import jupytext
-    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     from build import kernel_options  # encrypted kernel sockets, as the build's kernels
 
-    src, out_dir = args
     nb = jupytext.read(src)
-    nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     t0 = time.monotonic()
     client = NotebookClient(nb, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(src.parent)}},
@@ -134,53 +151,52 @@ def run_one(args: tuple[Path, Path]) -> tuple[str, float, str | None, dict | Non
     try:
         client.execute()
     except CellExecutionError as err:
-        return src.name, time.monotonic() - t0, str(err).strip().splitlines()[-1], None
-    probe = nb.cells.pop()
-    where = json.loads("".join(o.get("text", "") for o in probe.outputs
-                               if o.get("name") == "stdout"))
-    nbformat.write(nb, out_dir / (src.stem + ".ipynb"))
-    return src.name, time.monotonic() - t0, None, where
+        return src.name, time.monotonic() - t0, str(err).strip().splitlines()[-1]
+    return src.name, time.monotonic() - t0, None
 
 
-def execute_all(out_dir: Path) -> int:
-    """Inside the Binder environment: execute every chapter, two at a time."""
-    from concurrent.futures import ProcessPoolExecutor
+def write_kernel(python: Path, kernel_dir: Path = KERNEL_DIR) -> Path:
+    """The Binder environment's kernel spec (see KERNEL_START), in a folder of its own."""
+    spec = kernel_dir / "kernels" / KERNEL
+    spec.mkdir(parents=True, exist_ok=True)
+    env = clean_env(python.parent.parent)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-c", KERNEL_START, str(ROOT / "chapters"),
+                 "-f", "{connection_file}"],
+        "display_name": "Python 3 (Binder environment of camp-ashraf)",
+        "language": "python",
+        "env": {k: env[k] for k in ("PATH", "VIRTUAL_ENV", "PYTHONHASHSEED")},
+    }, indent=1))
+    return spec
 
-    todo = chapters()
-    say(f"executing {len(todo)} chapters in the Binder environment (cwd chapters/) "
-        f"into {out_dir}")
-    failed, report = [], {}
-    with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        for name, secs, err, where in pool.map(run_one, [(p, out_dir) for p in todo]):
-            print(f"    {name}: {'FAILED: ' + err if err else 'ok'} ({secs:.1f} s)", flush=True)
-            if err:
-                failed.append(name)
-            else:
-                report[name] = where
-    (out_dir / "binder-run.json").write_text(json.dumps(report, indent=1, sort_keys=True))
-    if failed:
-        print(f"chapters that fail on Binder: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+
+def site_notebooks(html: Path = ROOT / "_build" / "html") -> dict[str, Path]:
+    """The executed notebook the site offers for each chapter with code."""
+    found = {}
+    for md in chapters():
+        nb = html / "_sources" / md.relative_to(ROOT).with_suffix(".ipynb")
+        if not nb.exists():
+            raise SystemExit(f"{nb.relative_to(ROOT)} is missing: the site offers no executed "
+                             f"notebook for {md.relative_to(ROOT)}; run `make book` first")
+        found[md.stem] = nb
+    return found
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "--inside":
-        return execute_all(Path(argv[1]))
     out_dir = (Path(argv[0]) if argv else ROOT / "_build" / "nbval").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in [*out_dir.glob("*.ipynb"), out_dir / "binder-run.json"]:
         old.unlink(missing_ok=True)
+    notebooks = site_notebooks()  # before the environment: a missing build fails at once
     python = binder_env()
-    env = clean_env(python.parent.parent)
-    # the kernel is the environment's own python3 kernel (ipykernel's), not one installed
-    # for the user elsewhere
-    env["JUPYTER_PATH"] = str(python.parent.parent / "share" / "jupyter")
-    subprocess.run([str(python), "-m", "ipykernel", "install", "--sys-prefix", "--name",
-                    "python3"], check=True, env=env, capture_output=True)
-    return subprocess.run([str(python), str(Path(__file__).resolve()), "--inside",
-                           str(out_dir)], env=env, cwd=ROOT / "chapters").returncode
+    spec = write_kernel(python)
+    say(f"kernel {KERNEL} (the Binder environment, in chapters/): {spec.relative_to(ROOT)}")
+    for stem, nb in notebooks.items():
+        shutil.copyfile(nb, out_dir / f"{stem}.ipynb")
+    say(f"{len(notebooks)} executed notebooks of the site copied into {out_dir}: nbval "
+        f"re-executes each with kernel {KERNEL} and compares every output with the book's")
+    return 0
 
 
 if __name__ == "__main__":
