@@ -112,7 +112,7 @@ MINI_CHAPTER = "chapters/p4-iraqi-control"
 def make_mini_book(dest: Path) -> Path:
     """A copy of the book reduced to the introduction, one period chapter and the
     bibliography (fast to build); links to the pages left out are not warnings there."""
-    import yaml
+    from build import reduce_book
 
     shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(
         "_build", ".venv", ".git", "test-artifacts", "__pycache__", ".pytest_cache",
@@ -120,12 +120,7 @@ def make_mini_book(dest: Path) -> Path:
     toc = {"format": "jb-book", "root": "chapters/intro",
            "parts": [{"caption": "Test", "chapters": [{"file": MINI_CHAPTER},
                                                       {"file": "chapters/bibliography"}]}]}
-    (dest / "_toc.yml").write_text(yaml.safe_dump(toc), encoding="utf-8")
-    cfg = yaml.safe_load((dest / "_config.yml").read_text(encoding="utf-8"))
-    cfg["sphinx"]["config"]["suppress_warnings"] = ["ref.doc", "ref.ref", "ref.numref",
-                                                    "myst.xref_missing"]
-    (dest / "_config.yml").write_text(yaml.safe_dump(cfg, allow_unicode=True),
-                                      encoding="utf-8")
+    reduce_book(dest, toc)
     return dest
 
 
