@@ -8,6 +8,8 @@ Glue keys (use them in prose as {glue:text}`KEY`):
   worded for a sentence ("the MEK, as reported by AFP"; "UNHCR"): ``text.speaker_phrase``
 - ``<claim_id>``: one source's figure in words ("at least 9", "about 400")
 - ``<population_id>``: one population count in words
+- ``<period_id>.killed_sum``: the period's killed in words ("8 killed, whichever source's
+  figures are taken", or the range and the best estimate)
 - ``<period_id>.events``, ``.attacks``, ``.killed_best``, ``.killed_low``, ``.killed_high``,
   ``.wounded_best``, ``.wounded_low``, ``.wounded_high``
 - book-wide (``Overview``): ``book.events``, ``book.attacks``, ``book.claims``,
@@ -26,7 +28,7 @@ import re
 import pandas as pd
 
 from . import derive, figdata, plot, register, style
-from .labels import TYPE_LABELS  # noqa: F401  (chapter.TYPE_LABELS, as before)
+from .labels import BEGAN_LABELS, TYPE_LABELS, kind_label  # noqa: F401  (chapter.TYPE_LABELS, as before)
 from .load import Dataset, load
 from .text import (cite, fmt_claim, fmt_count, fmt_date, fmt_range, fmt_span, md_escape,
                    md_table, speaker_phrase)
@@ -254,6 +256,13 @@ class Chapter(_Base):
         for col in ("events", "attacks", "killed_best", "killed_low", "killed_high",
                     "wounded_best", "wounded_low", "wounded_high"):
             self.glue(f"{period_id}.{col}", fmt_count(row[col]))
+        # the period's killed in one phrase, which does not repeat a figure all sources share
+        low, best, high = (fmt_count(row[c]) for c in ("killed_low", "killed_best",
+                                                        "killed_high"))
+        self.glue(f"{period_id}.killed_sum",
+                  f"{best} killed, whichever source's figures are taken" if low == high
+                  else f"from {low} to {high} killed, depending on whose figures are taken, "
+                       f"against a best estimate of {best}")
 
     def control_window(self, pad_years: float = 1.0) -> tuple[pd.Timestamp, pd.Timestamp]:
         """The dates the chart of control spans: the period with a year either side, ending
@@ -448,7 +457,8 @@ class Overview(_Base):
                       else "today" for x in s.itertuples(index=False)],
             "Controller": [style.controller_label(str(c)) for c in s["controller"]],
             "Kind of control; how it began": [
-                f"{str(x.control_kind).replace('_', ' ')}; {x.began_how}"
+                f"{kind_label(str(x.control_kind), style.controller_label(str(x.controller)))}"
+                f"; {BEGAN_LABELS.get(str(x.began_how), str(x.began_how))}"
                 for x in s.itertuples(index=False)],
             "Attested": [str(k).replace("_", " ") for k in s["status"]],
         })

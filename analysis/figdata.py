@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import derive
+from .labels import kind_label
 
 ENCODING = "utf-8"
 
@@ -319,7 +320,8 @@ def alt_control(rows: pd.DataFrame, start, end, labels: dict[str, str]) -> str:
     att = rows[rows["row"] == "attack"]
     parts = [f"A timeline from {start.year} to {end.year} of who controlled Camp Ashraf."]
     parts.append("Band of control: " + "; ".join(
-        f"{labels.get(s.controller, s.controller)} ({s.control_kind.replace('_', ' ')}) "
+        f"{labels.get(s.controller, s.controller)} "
+        f"({kind_label(s.control_kind, labels.get(s.controller, s.controller))}) "
         f"from {_month(s.start_date)} to {_month(s.end_date)}" for s in spells.itertuples())
         + ".")
     if att.empty:

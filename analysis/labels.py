@@ -11,3 +11,20 @@ TYPE_LABELS = {
     "relocation": "relocation", "legal": "legal", "diplomatic": "diplomatic", "report": "report",
     "military_operation": "military operation",
 }
+
+
+# How a control spell held the site (control_spells.control_kind) and how it began
+# (began_how): the control charts' band labels and the overview's table of spells.
+KIND_LABELS = {
+    "host_granted_base": "base hosted by Iraq", "military_custody": "US custody",
+    "formal_responsibility": "formal handover", "security_perimeter": "perimeter",
+    "forces_inside": "forces inside", "empty_site": "empty site",
+    "held_by_armed_group": "held by {controller}", "unattested": "unattested"}
+BEGAN_LABELS = {"founding": "founded", "agreement": "agreement", "handover": "handover",
+                "raid": "raid", "relocation": "emptied", "capture": "captured",
+                "unknown": "unknown"}
+
+
+def kind_label(kind: str, controller: str) -> str:
+    """A spell's kind of control in words; an armed group's hold names the group."""
+    return KIND_LABELS.get(kind, kind.replace("_", " ")).format(controller=controller)

@@ -11,16 +11,11 @@ from matplotlib.patches import Patch
 
 from . import style
 from .derive import GRADE_LABELS, SOURCE_CLASS, attacks
+from .labels import BEGAN_LABELS, kind_label
 from .register import anchor
 from .text import fmt_count, fmt_span, short_date
 
-KIND = {"host_granted_base": "base hosted by Iraq", "military_custody": "US custody",
-        "formal_responsibility": "formal handover",
-        "security_perimeter": "perimeter", "forces_inside": "forces inside",
-        "empty_site": "empty site", "occupation": "held by armed group", "unattested": "unattested"}
-BEGAN = {"founding": "founded", "agreement": "agreement", "handover": "handover",
-         "raid": "raid", "relocation": "emptied", "capture": "captured",
-         "unknown": "unknown"}
+BEGAN = BEGAN_LABELS
 
 
 REGISTER = "register.html"   # the register of events, beside every chapter page
@@ -128,7 +123,8 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                       color=style.controller_colour(cid), hatch=style.controller_hatch(cid),
                       edgecolor="white", linewidth=0.8)
         band.append((bar.patches[0], ax.text(
-            left + (right - left) / 2, 1.0, KIND.get(str(s.control_kind), ""), ha="center",
+            left + (right - left) / 2, 1.0,
+            kind_label(str(s.control_kind), style.controller_label(cid)), ha="center",
             va="center", fontsize=8, color="black",
             bbox={"boxstyle": "round,pad=0.2", "lw": 0, "fc": "white", "alpha": 0.9})))
         if start < s.start_date <= end:

@@ -285,3 +285,38 @@ def test_a_chapter_without_a_casualty_chart_says_why_under_its_own_title(built_h
             f"{doc}: the note's title runs into its text"
         found += 1
     assert found, "no period chapter uses ch.no_casualty_chart(): the test checks nothing"
+
+
+# --- a word said twice ---------------------------------------------------------------------
+
+# A glued figure carries its own qualifier ("at least 50", "about 100"): prose that says
+# "at" or "about" before it reads "at at least 50". Words that may rightly repeat are few.
+DOUBLED = re.compile(r"\b([A-Za-z]+) \1\b")
+MAY_REPEAT = {"that", "had"}
+
+
+def doubled_words(page_html: str) -> list[str]:
+    """Words said twice in a row in a page's prose (not in charts, code or scripts)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page_html, "html.parser")
+    main = soup.find("article") or soup
+    for tag in main(["script", "style", "pre", "code", "svg", "figure"]):
+        tag.decompose()
+    text = " ".join(main.get_text(" ").split())
+    return [text[max(0, m.start() - 50):m.end() + 20] for m in DOUBLED.finditer(text)
+            if m.group(1).lower() not in MAY_REPEAT]
+
+
+def test_no_built_page_says_a_word_twice(built_html):
+    found = {p.name: hits for p in sorted((built_html / "chapters").glob("*.html"))
+             if (hits := doubled_words(p.read_text(encoding="utf-8")))}
+    assert not found, "a word said twice: " + "; ".join(
+        f"{page}: …{h}…" for page, hits in found.items() for h in hits)
+
+
+def test_the_doubled_word_check_catches_a_glued_qualifier_after_at():
+    page = ('<article><p>They put the dead at <span class="pasted-text">at least 50</span>.'
+            '</p><figure><svg><text>handover</text><text>handover</text></svg></figure>'
+            '</article>')
+    assert len(doubled_words(page)) == 1

@@ -165,8 +165,9 @@ def test_a_seeded_loaded_word_in_an_event_description_is_caught(description):
 # --- the words drawn in the charts ---------------------------------------------------------
 
 def test_chart_labels_in_the_code_keep_the_books_voice():
-    """The label strings of the charts (KIND, BEGAN, the legends' and axes' texts in
-    analysis/plot.py and the controllers' names in analysis/style.py)."""
+    """The label strings of the charts (the kinds of control and how they began in
+    analysis/labels.py, the legends' and axes' texts in analysis/plot.py and the
+    controllers' names in analysis/style.py)."""
     from conftest import ROOT
 
     hits = voice.check_chart_labels(ROOT)
@@ -177,17 +178,17 @@ def test_a_seeded_charged_word_in_a_chart_label_is_caught(tmp_path, monkeypatch)
     from conftest import ROOT
 
     (tmp_path / "analysis").mkdir()
-    code = (ROOT / "analysis" / "plot.py").read_text(encoding="utf-8")
-    seeded = code.replace('"occupation": "held by armed group"', '"occupation": "under siege"')
+    code = (ROOT / "analysis" / "labels.py").read_text(encoding="utf-8")
+    seeded = code.replace('"empty_site": "empty site"', '"empty_site": "under siege"')
     assert seeded != code
     for rel in voice.CHART_MODULES:
-        (tmp_path / rel).write_text(seeded if rel.endswith("plot.py") else
+        (tmp_path / rel).write_text(seeded if rel.endswith("labels.py") else
                                     (ROOT / rel).read_text(encoding="utf-8"), encoding="utf-8")
     hits = voice.check_chart_labels(tmp_path)
-    assert [(h.term, h.where.split(":")[0]) for h in hits] == [("siege", "analysis/plot.py")]
+    assert [(h.term, h.where.split(":")[0]) for h in hits] == [("siege", "analysis/labels.py")]
     # a docstring describes the code and is not drawn: not read
-    (tmp_path / "analysis" / "plot.py").write_text('"""The regime of the charts."""\n',
-                                                    encoding="utf-8")
+    (tmp_path / "analysis" / "labels.py").write_text('"""The regime of the charts."""\n',
+                                                      encoding="utf-8")
     assert voice.check_chart_labels(tmp_path) == []
 
 

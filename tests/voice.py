@@ -33,6 +33,7 @@ TERMS: dict[str, list[str]] = {
         r"religious fascis\w+", r"death squads?", r"hostages?", r"martyr\w*",
         r"criminal \w+ regime", r"Quds Force agents?", r"terrorist Quds Force",
         r"psychological torture", r"crimes? against humanity",
+        r"occupation", r"occupied", r"occupiers?",
     ],
     "the Iranian government about the MEK": [
         r"MKO", r"monafe[qg]h?in", r"hypocrites?", r"terrorists?", r"terrorism", r"cult\w*",
@@ -198,7 +199,7 @@ def svg_texts(soup) -> list[str]:
 
 # The modules that hold the words of the charts: labels of controllers, kinds of control,
 # changes of control, legends and axes.
-CHART_MODULES = ("analysis/plot.py", "analysis/style.py")
+CHART_MODULES = ("analysis/plot.py", "analysis/style.py", "analysis/labels.py")
 
 
 def source_strings(path: Path) -> list[tuple[int, str]]:
