@@ -46,8 +46,10 @@ SOURCE_MARKERS = {  # source class -> (marker, colour)
 PLACES = {"ashraf": "Camp Ashraf", "liberty": "Camp Liberty", "ashraf3": "Ashraf 3 (Albania)",
           "elsewhere": "Elsewhere", "iraq": "Iraq"}
 PLACE_MARKERS = {"ashraf": "o", "liberty": "s", "ashraf3": "^", "iraq": "D", "elsewhere": "D"}
-PLACE_COLOURS = {"ashraf": OKABE_ITO["green"], "liberty": OKABE_ITO["vermillion"],
-                 "ashraf3": OKABE_ITO["sky"], "iraq": OKABE_ITO["grey"],
+# Places take the colours no controller has (vermillion, sky, dark grey): a count of residents
+# at Ashraf is not drawn in the Iraqi government's green, nor one at Liberty in the MEK's orange.
+PLACE_COLOURS = {"ashraf": OKABE_ITO["vermillion"], "liberty": OKABE_ITO["sky"],
+                 "ashraf3": "#555555", "iraq": OKABE_ITO["grey"],
                  "elsewhere": OKABE_ITO["grey"]}
 
 WIDTH = 6.3  # inches: about the text width of the PDF, so figures print at their own size

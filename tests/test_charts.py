@@ -349,3 +349,13 @@ def test_no_panel_where_no_attack_has_a_figure(data):
     chart = chapter(both[0], data).casualty_figure()
     assert [ax.get_xlabel().split()[0] for ax in chart.fig.axes] == ["killed", "wounded"]
     assert chart.alt.startswith("Two panels, killed and wounded,")
+
+
+def test_places_are_not_drawn_in_a_controllers_colour():
+    """A chart of residents by place must not read as a chart of who held the camp."""
+    from analysis import style
+
+    controllers = {c[1].lower() for c in style.CONTROLLERS.values()}
+    clash = {p: c for p, c in style.PLACE_COLOURS.items()
+             if p in ("ashraf", "liberty", "ashraf3") and c.lower() in controllers}
+    assert not clash, f"places drawn in a controller's colour: {clash}"
