@@ -92,6 +92,10 @@ def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp, narrow: bool = False)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
 
 
+# an attack for which no source gives a number of people killed: a grey diamond, not a dot
+# sized as if the count were known to be none
+NO_FIGURE = {"marker": "D", "ms": 5.0, "mfc": "#BBBBBB"}
+
 # labels of the patches laid over a control chart's band (not spells; kept out of legends)
 OVERLAY = {"uncertain": "_uncertain date", "outside": "_outside the period"}
 
@@ -154,7 +158,15 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
             ax.hlines(np.zeros(len(wide)), wide["start_date"], wide["end_date"],
                       color="#444444", lw=2.2, zorder=2)
         partisan = _partisan_only(att)
-        for e, size, hollow in zip(att.itertuples(index=False), sizes, partisan):
+        unknown = att["killed_best"].isna().to_numpy()
+        for e, size, hollow, nofig in zip(att.itertuples(index=False), sizes, partisan, unknown):
+            if nofig:   # no source gives a number: not drawn as a small count
+                mark, = ax.plot([e.start_date], [0.0], ls="", marker=NO_FIGURE["marker"],
+                                ms=NO_FIGURE["ms"], mfc=NO_FIGURE["mfc"],
+                                mec=style.OKABE_ITO["vermillion"] if hollow else "black",
+                                mew=0.9, zorder=3)
+                link(fig, mark, f"ev-{e.event_id}", event_url(e.event_id), event_tip(e))
+                continue
             mark, = ax.plot([e.start_date], [0.0], ls="", marker="o", ms=float(np.sqrt(size)),
                             mfc="white" if hollow else style.OKABE_ITO["vermillion"],
                             mec=style.OKABE_ITO["vermillion"] if hollow else "black",
@@ -178,6 +190,10 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                                   markerfacecolor=style.OKABE_ITO["vermillion"],
                                   markeredgecolor="black",
                                   label=f"attack, {n} killed" if n > 1 else "attack, 0–1 killed"))
+        if att["killed_best"].isna().any():
+            handles.append(Line2D([], [], ls="", marker=NO_FIGURE["marker"],
+                                  markersize=NO_FIGURE["ms"], markerfacecolor=NO_FIGURE["mfc"],
+                                  markeredgecolor="black", label="attack, no figure given"))
         if _partisan_only(att).any():
             handles.append(Line2D([], [], marker="o", ls="", markersize=np.sqrt(27),
                                   markerfacecolor="white",

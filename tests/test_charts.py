@@ -359,3 +359,24 @@ def test_places_are_not_drawn_in_a_controllers_colour():
     clash = {p: c for p, c in style.PLACE_COLOURS.items()
              if p in ("ashraf", "liberty", "ashraf3") and c.lower() in controllers}
     assert not clash, f"places drawn in a controller's colour: {clash}"
+
+
+def test_an_attack_without_a_figure_is_not_drawn_as_a_small_count(data):
+    """An attack no source counts the dead of is a grey diamond with its own legend entry, not
+    a dot of the size of '0–1 killed'."""
+    from analysis.plot import NO_FIGURE
+
+    for pid in PERIODS:
+        ch = chapter(pid, data)
+        att = ch.events[ch.events["event_type"].isin(["air_raid", "missile_attack", "bombing",
+                                                      "raid", "rocket_attack", "assault"])]
+        if not (att["place"].astype(str).eq("ashraf") & att["killed_best"].isna()).any():
+            continue
+        fig = ch.control_figure().fig
+        ax = fig.axes[0]
+        diamonds = [l for l in ax.lines if l.get_marker() == NO_FIGURE["marker"]]
+        assert diamonds, f"{pid}: no 'no figure' marker drawn"
+        labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+        assert "attack, no figure given" in labels, labels
+        return
+    pytest.fail("no period has an attack on Ashraf without a figure: the test checks nothing")
