@@ -224,7 +224,10 @@ class _Base:
             return _markdown(":::{note} Sources agree\nNo two sources give different numbers "
                              "for the events of this chapter, and no account without a number "
                              "differs from another.\n:::\n")
-        titles = dict(zip(events["event_id"], events["title"]))
+        # each bullet names the attack by its date: several attacks share a title
+        titles = {e.event_id: f"{md_escape(e.title)}, "
+                  f"{md_escape(fmt_span(e.start_date, e.end_date, e.date_precision))}"
+                  for e in events.itertuples(index=False)}
 
         def whom(group) -> str:
             return "" if str(group) == "residents" else \
@@ -246,14 +249,14 @@ class _Base:
         for (eid, measure, group), grp in dis.groupby(["event_id", "measure", "group"],
                                                        sort=False, observed=True):
             who = "; ".join(figure(c) for c in grp.itertuples(index=False))
-            lines.append(f"- **{md_escape(titles.get(eid, eid))}**, {measure}{whom(group)}: "
+            lines.append(f"- **{titles.get(eid, md_escape(eid))}**, {measure}{whom(group)}: "
                          f"{who}.")
         if not dis.empty and not und.empty:
             lines += ["", "Accounts that differ where one source gives no number:", ""]
         for (eid, measure, group), grp in und.groupby(["event_id", "measure", "group"],
                                                        sort=False, observed=True):
             who = "; ".join(figure(c) for c in grp.itertuples(index=False))
-            lines.append(f"- **[{md_escape(titles.get(eid, eid))}](#{register.anchor(eid)})**, "
+            lines.append(f"- **[{titles.get(eid, md_escape(eid))}](#{register.anchor(eid)})**, "
                          f"{measure}{whom(group)}: {who}.")
         lines.append(":::")
         return _markdown("\n".join(lines) + "\n")

@@ -386,3 +386,17 @@ def test_claims_tables_show_every_figure_that_sets_a_range_of_the_events_table()
                                                    [c for t in ts for c in t], "all")
                 for name, ts in tables.items() if ts}
     assert not any(problems.values()), problems
+
+
+def test_sources_disagree_bullets_name_each_attack_by_its_date():
+    """Chapter 8's box: three attacks share the title 'Rocket and mortar attack on Camp
+    Liberty'; each bullet names its date so the reader can tell them apart."""
+    from analysis.chapter import Chapter
+    ch = Chapter("p7", load(ROOT / "data"), glue=False)
+    box = str(ch.sources_disagree().data)
+    bullets = [ln for ln in box.splitlines() if ln.startswith("- **")]
+    heads = [ln.split("**")[1] for ln in bullets]
+    assert any(h.endswith("9 February 2013") for h in heads), heads
+    assert any(h.endswith("15 June 2013") for h in heads), heads
+    for ln in bullets:   # every bullet's head ends in a year
+        assert re.search(r"\b(19|20)\d\d\)?\]?(\(#[^)]*\))?\*\*", ln), ln
