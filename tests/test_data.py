@@ -400,3 +400,15 @@ def test_sources_disagree_bullets_name_each_attack_by_its_date():
     assert any(h.endswith("15 June 2013") for h in heads), heads
     for ln in bullets:   # every bullet's head ends in a year
         assert re.search(r"\b(19|20)\d\d\)?\]?(\(#[^)]*\))?\*\*", ln), ln
+
+
+def test_police_search_injured_cited_to_the_report_that_gives_them():
+    """p8: the police's 21 injured residents are cited to the witness that gives them (AP,
+    the claim's source), not to Nejat Society's relay, which the book did not read."""
+    text = (ROOT / "chapters" / "p8-after-the-mek.md").read_text(encoding="utf-8")
+    key = "2023-06-20-police-search--police-residents-21"
+    after = text[text.index(f"{{glue:text}}`{key}`"):]
+    first_cite = re.search(r"\{cite:?p?\}`([^`]+)`", after).group(1).split(",")
+    claims = load(ROOT / "data").claims.set_index("claim_id")
+    assert claims.loc[key, "source_key"] in first_cite, first_cite
+    assert "nejat-15015-albanian-police" not in first_cite
