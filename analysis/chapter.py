@@ -58,6 +58,18 @@ def _caveat(claim) -> str:
     return ""
 
 
+# what a claim counts, for the "Counts" column of a claims table
+GROUP_LABELS = {"residents": "residents", "security_forces": "Iraqi security forces",
+                "combined": "residents and others", "others": "others"}
+
+
+def _mark(claim) -> str:
+    """' (flagged)', ' (second-hand)', ' (flagged; second-hand)' or ''."""
+    marks = [m for m, on in (("flagged", getattr(claim, "flagged", False)),
+                             ("second-hand", getattr(claim, "second_hand", False))) if bool(on)]
+    return f" ({'; '.join(marks)})" if marks else ""
+
+
 def _markdown(text: str):
     try:
         from IPython.display import Markdown
@@ -161,25 +173,44 @@ class _Base:
 
     def claims_table(self, claim_ids: list[str], caption: str, name: str):
         """Competing figures as a small numbered table, one row per claim in the order given:
-        the figure, who gave it, when (the claim's date, or 'undated'), and the source. A
-        chapter's paragraph names a few of them and points to the table for the rest."""
+        the figure, what it counts (whose killed or wounded), who gave it (marked where the
+        source is flagged as unreliable or known only second-hand), when (the claim's date,
+        or 'undated'), and the source. A chapter's paragraph names a few of them and points
+        to the table for the rest. Refuses (ValueError) a table that leaves out the lowest or
+        the highest residents' figure of a measure it shows: the range printed in the
+        chapter's table of events must come from rows the reader sees."""
         if not claim_ids:
             raise ValueError(f"claims_table {name}: no claim ids given")
-        by_id = self.claims.set_index("claim_id")
+        by_id = self.claims.set_index("claim_id")  # joined to sources: flagged
         unknown = [c for c in claim_ids if c not in by_id.index]
         if unknown:
             raise KeyError(f"claims_table {name}: no claim {', '.join(unknown)} in "
                            "data/casualty_claims.csv")
+        missing = derive.missing_range_setters(self.data.claims, self.data.sources, claim_ids)
+        if missing:
+            raise ValueError(f"claims_table {name}: " + "; ".join(missing) + ". Add the "
+                             "claim (flagged and second-hand figures are marked as such)")
         rows = [by_id.loc[c] for c in claim_ids]
         frame = pd.DataFrame({
             "Figure": [fmt_claim(r.qualifier, r.value_min, r.value_max) for r in rows],
-            "Given by": [str(r.quoted) for r in rows],
+            "Counts": [f"{GROUP_LABELS.get(str(r.group), str(r.group).replace('_', ' '))} "
+                       f"{r.measure}" for r in rows],
+            "Given by": [str(r.quoted) + _mark(r) for r in rows],
             "Date": [fmt_date(r.claim_date) if pd.notna(r.claim_date) else "undated"
                      for r in rows],
             "Source": [cite(r.source_key) for r in rows],
         })
-        return _markdown(md_table(frame, caption, name, escape={"Figure", "Given by", "Date"},
-                                  widths=[14, 38, 22, 26]))
+        table = md_table(frame, caption, name, escape={"Figure", "Counts", "Given by", "Date"},
+                         widths=[11, 17, 32, 17, 23])
+        marks = {m for r in rows for m in ("flagged", "second-hand") if m in _mark(r)}
+        if not marks:
+            return _markdown(table)
+        notes = {"flagged": "flagged: a source the research notes flag as unreliable",
+                 "second-hand": "second-hand: known only through another text's quotation"}
+        note = ("; ".join(notes[m] for m in ("flagged", "second-hand") if m in marks).capitalize()
+                + ". Such a figure counts in the range of the table of events but never gives "
+                "the best estimate.")
+        return _markdown(table + "\n" + note + "\n")
 
     def disagreements(self, events: pd.DataFrame):
         """A 'sources disagree' note: for each event and measure on which sources give
@@ -195,7 +226,10 @@ class _Base:
             return _markdown(":::{note} Sources agree\nNo two sources give different numbers "
                              "for the events of this chapter, and no account without a number "
                              "differs from another.\n:::\n")
-        titles = dict(zip(events["event_id"], events["title"]))
+        # each bullet names the attack by its date: several attacks share a title
+        titles = {e.event_id: f"{md_escape(e.title)}, "
+                  f"{md_escape(fmt_span(e.start_date, e.end_date, e.date_precision))}"
+                  for e in events.itertuples(index=False)}
 
         def whom(group) -> str:
             return "" if str(group) == "residents" else \
@@ -217,14 +251,14 @@ class _Base:
         for (eid, measure, group), grp in dis.groupby(["event_id", "measure", "group"],
                                                        sort=False, observed=True):
             who = "; ".join(figure(c) for c in grp.itertuples(index=False))
-            lines.append(f"- **{md_escape(titles.get(eid, eid))}**, {measure}{whom(group)}: "
+            lines.append(f"- **{titles.get(eid, md_escape(eid))}**, {measure}{whom(group)}: "
                          f"{who}.")
         if not dis.empty and not und.empty:
             lines += ["", "Accounts that differ where one source gives no number:", ""]
         for (eid, measure, group), grp in und.groupby(["event_id", "measure", "group"],
                                                        sort=False, observed=True):
             who = "; ".join(figure(c) for c in grp.itertuples(index=False))
-            lines.append(f"- **[{md_escape(titles.get(eid, eid))}](#{register.anchor(eid)})**, "
+            lines.append(f"- **[{titles.get(eid, md_escape(eid))}](#{register.anchor(eid)})**, "
                          f"{measure}{whom(group)}: {who}.")
         lines.append(":::")
         return _markdown("\n".join(lines) + "\n")

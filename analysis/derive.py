@@ -168,6 +168,54 @@ def estimates(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"low": "Int64", "best": "Int64", "high": "Int64"})
 
 
+# the measures a table of events prints as a range (best, with lowest and highest)
+RANGE_MEASURES = ("killed", "wounded")
+
+
+def range_setters(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """One row per (event_id, measure) of the residents' killed and wounded, as ``estimates`` ranges them:
+    ``low_ids`` and ``high_ids``, the claims whose figure is the lowest / the highest of the
+    range (flagged and second-hand figures included, as they are in the range). A table of
+    an attack's figures must show one of each, or the range it prints elsewhere comes from
+    a figure the reader never sees."""
+    c = claims_with_sources(claims, sources)
+    c = c[(c["group"].astype("string") == "residents") & (c["tally"].astype("string") == "event")
+          & c["measure"].astype("string").isin(RANGE_MEASURES)]
+    rows = []
+    for (event_id, measure), grp in c.groupby(["event_id", "measure"], observed=True, sort=True):
+        rows.append({"event_id": event_id, "measure": measure,
+                     "low_ids": frozenset(grp.loc[grp["point"] == grp["point"].min(), "claim_id"]),
+                     "high_ids": frozenset(grp.loc[grp["upper"] == grp["upper"].max(),
+                                                   "claim_id"])})
+    return pd.DataFrame(rows, columns=["event_id", "measure", "low_ids", "high_ids"])
+
+
+def missing_range_setters(claims: pd.DataFrame, sources: pd.DataFrame, shown: list[str],
+                          measures_of: str = "shown") -> list[str]:
+    """What a set of claims tables leaves out: for every attack with a figure in ``shown``
+    and every measure of it (``measures_of='all'``) or only the measures ``shown`` has
+    figures for (``'shown'``), a line naming the lowest or highest figure of the range that
+    no shown claim gives. Empty when the tables agree with the summary's ranges."""
+    if measures_of not in ("shown", "all"):
+        raise ValueError(f"measures_of must be 'shown' or 'all', not {measures_of!r}")
+    shown_set = set(shown)
+    mine = claims[claims["claim_id"].isin(shown_set)]
+    res = mine[mine["group"].astype("string") == "residents"]
+    events = set(mine["event_id"])
+    pairs = set(zip(res["event_id"], res["measure"].astype("string")))
+    out = []
+    for r in range_setters(claims, sources).itertuples(index=False):
+        if r.event_id not in events:
+            continue
+        if measures_of == "shown" and (r.event_id, str(r.measure)) not in pairs:
+            continue
+        for bound, ids in (("lowest", r.low_ids), ("highest", r.high_ids)):
+            if not ids & shown_set:
+                out.append(f"{r.event_id} {r.measure}: the {bound} figure of the range "
+                           f"({', '.join(sorted(ids))}) is in no row")
+    return out
+
+
 def _keys(value) -> list[str]:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return []

@@ -368,3 +368,26 @@ def test_glued_best_by_values_read_well_in_the_chapters():
         for key in re.findall(r"\{glue:text\}`([^`]+_best_by)`", src):
             assert key in glued, (md.name, key)
         assert not re.search(r"_best_by`\s+and\s+by\s+\{glue", src), md.name
+
+
+def test_missing_range_setters_names_the_figure_that_sets_a_range_but_is_in_no_row():
+    """A claims table that leaves out the flagged figure which sets the high end of the
+    range (Trend's 10 of 9 February 2013) is caught; with it, the table agrees."""
+    src = pd.concat([SOURCES, pd.DataFrame({"source_key": ["trend"], "speaker_type": ["press"],
+                                            "label": ["Trend"], "flagged": [True]})])
+    c = claims(
+        ("lo", "e", "killed", 1, 1, "exact", "gov", "ministry", "2013-02-09", "residents", ""),
+        ("un", "e", "killed", 6, 6, "exact", "un1", "UN", "2013-02-09", "residents", ""),
+        ("hi", "e", "killed", 10, 10, "exact", "trend", "Trend", "2013-02-09", "residents", ""),
+        ("w", "e", "wounded", 12, 12, "exact", "press", "AP", "2013-02-09", "residents", ""),
+        ("sf", "e", "wounded", 3, 3, "exact", "press", "AP", "2013-02-09", "security_forces",
+         ""),
+    )
+    missing = derive.missing_range_setters(c, src, ["lo", "un"])
+    assert missing == ["e killed: the highest figure of the range (hi) is in no row"]
+    assert derive.missing_range_setters(c, src, ["lo", "un", "hi"]) == []
+    # the residents' wounded are not shown at all: caught only when every measure must agree
+    assert derive.missing_range_setters(c, src, ["lo", "hi", "sf"]) == []
+    assert derive.missing_range_setters(c, src, ["lo", "hi", "sf"], measures_of="all") == [
+        "e wounded: the lowest figure of the range (w) is in no row",
+        "e wounded: the highest figure of the range (w) is in no row"]
