@@ -92,6 +92,27 @@ def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp, narrow: bool = False)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
 
 
+STACK_STEP = 0.2    # axis units between two rows of attack markers
+STACK_GAP = 0.015   # share of the chart's time span within which two markers would touch
+
+
+def stack_rows(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    """For attacks in date order, the row (0, 1, 2 …) each marker is drawn in: the first row
+    whose last marker is at least STACK_GAP of the time span away, so that no marker hides
+    another (the bus bombing of 9 June 1999 and the missiles of the next day)."""
+    gap = (end - start) * STACK_GAP
+    last: list[pd.Timestamp] = []   # the date of the last marker in each row
+    rows = []
+    for d in dates:
+        row = next((i for i, t in enumerate(last) if d - t >= gap), len(last))
+        if row == len(last):
+            last.append(d)
+        else:
+            last[row] = d
+        rows.append(row)
+    return np.array(rows, dtype=float)
+
+
 # an attack for which no source gives a number of people killed: a grey diamond, not a dot
 # sized as if the count were known to be none
 NO_FIGURE = {"marker": "D", "ms": 5.0, "mfc": "#BBBBBB"}
@@ -148,10 +169,15 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     att = attacks(events)
     att = att[(att["place"].astype("string") == "ashraf")
               & (att["start_date"] >= start) & (att["start_date"] <= end)]
+    att = att.sort_values("start_date", kind="stable")
     if len(att):
         killed = att["killed_best"].astype("Float64").fillna(0).to_numpy(dtype=float)
         sizes = 18 + 9 * np.sqrt(killed)
-        ax.vlines(att["start_date"], 0.0, 0.7, color="#666666", lw=0.6)
+        # attacks a few days apart would hide one another: each steps down a row below the
+        # last one it would touch (STACK_STEP), its stem drawn down to it
+        rows = stack_rows(att["start_date"], start, end)
+        ys = -STACK_STEP * rows
+        ax.vlines(att["start_date"], ys, 0.7, color="#666666", lw=0.6)
         # a date known only between two dates: a bar from the first to the last possible day
         wide = att[_uncertain_date(att)]
         if len(wide):
@@ -159,20 +185,22 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                       color="#444444", lw=2.2, zorder=2)
         partisan = _partisan_only(att)
         unknown = att["killed_best"].isna().to_numpy()
-        for e, size, hollow, nofig in zip(att.itertuples(index=False), sizes, partisan, unknown):
+        for e, size, hollow, nofig, y in zip(att.itertuples(index=False), sizes, partisan,
+                                             unknown, ys):
             if nofig:   # no source gives a number: not drawn as a small count
-                mark, = ax.plot([e.start_date], [0.0], ls="", marker=NO_FIGURE["marker"],
+                mark, = ax.plot([e.start_date], [y], ls="", marker=NO_FIGURE["marker"],
                                 ms=NO_FIGURE["ms"], mfc=NO_FIGURE["mfc"],
                                 mec=style.OKABE_ITO["vermillion"] if hollow else "black",
-                                mew=0.9, zorder=3)
+                                mew=0.9, zorder=3, clip_on=False)
                 link(fig, mark, f"ev-{e.event_id}", event_url(e.event_id), event_tip(e))
                 continue
-            mark, = ax.plot([e.start_date], [0.0], ls="", marker="o", ms=float(np.sqrt(size)),
+            mark, = ax.plot([e.start_date], [y], ls="", marker="o", ms=float(np.sqrt(size)),
                             mfc="white" if hollow else style.OKABE_ITO["vermillion"],
                             mec=style.OKABE_ITO["vermillion"] if hollow else "black",
-                            mew=0.9 if hollow else 0.5, zorder=3)
+                            mew=0.9 if hollow else 0.5, zorder=3, clip_on=False)
             link(fig, mark, f"ev-{e.event_id}", event_url(e.event_id), event_tip(e))
-    ax.set_ylim(-0.45, 2.45)
+    lowest = float(ys.min()) if len(att) else 0.0
+    ax.set_ylim(min(-0.45, lowest - 0.3), 2.45)
     ax.set_yticks([0, 1], ["attacks", "control"])
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)

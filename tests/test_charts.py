@@ -380,3 +380,30 @@ def test_an_attack_without_a_figure_is_not_drawn_as_a_small_count(data):
         assert "attack, no figure given" in labels, labels
         return
     pytest.fail("no period has an attack on Ashraf without a figure: the test checks nothing")
+
+
+def test_no_attack_marker_hides_another(data):
+    """Attacks days apart (9 and 10 June 1999; the rockets of late December 2011) are drawn
+    so that each marker shows: no two markers' centres closer than half their sizes."""
+    import matplotlib.dates
+    import numpy as np
+
+    for pid in PERIODS:
+        fig = chapter(pid, data).control_figure().fig
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        marks = [l for l in ax.lines if len(l.get_xdata()) == 1 and l.get_marker() in ("o", "D")]
+        pts = [(ax.transData.transform((matplotlib.dates.date2num(l.get_xdata()[0]),
+                                        l.get_ydata()[0])), l.get_markersize() * fig.dpi / 72)
+               for l in marks]
+        for (a, ra), (b, rb) in combinations(pts, 2):
+            dist = float(np.hypot(*(a - b)))
+            assert dist >= (ra + rb) / 4, f"{pid}: two attack markers {dist:.1f} px apart"
+
+
+def test_stack_rows_puts_touching_markers_in_rows():
+    from analysis.plot import stack_rows
+
+    d = pd.to_datetime(["1999-06-09", "1999-06-10", "1999-06-11", "2001-04-18"])
+    rows = stack_rows(pd.Series(d), pd.Timestamp("1991-01-01"), pd.Timestamp("2003-12-31"))
+    assert list(rows) == [0, 1, 2, 0]
