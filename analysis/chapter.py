@@ -8,8 +8,8 @@ Glue keys (use them in prose as {glue:text}`KEY`):
   worded for a sentence ("the MEK, as reported by AFP"; "UNHCR"): ``text.speaker_phrase``
 - ``<claim_id>``: one source's figure in words ("at least 9", "about 400")
 - ``<population_id>``: one population count in words
-- ``<period_id>.killed_sum``: the period's killed in words ("8 killed, whichever source's
-  figures are taken", or the range and the best estimate)
+- ``<period_id>.killed_sum``: the period's killed in words ("8 killed, the same figure in
+  every source", or the range and the best estimate; no apostrophe: Sphinx would curl it)
 - ``<period_id>.events``, ``.attacks``, ``.killed_best``, ``.killed_low``, ``.killed_high``,
   ``.wounded_best``, ``.wounded_low``, ``.wounded_high``
 - book-wide (``Overview``): ``book.events``, ``book.attacks``, ``book.claims``,
@@ -294,7 +294,7 @@ class Chapter(_Base):
         low, best, high = (fmt_count(row[c]) for c in ("killed_low", "killed_best",
                                                         "killed_high"))
         self.glue(f"{period_id}.killed_sum",
-                  f"{best} killed, whichever source's figures are taken" if low == high
+                  f"{best} killed, the same figure in every source" if low == high
                   else f"from {low} to {high} killed, depending on whose figures are taken, "
                        f"against a best estimate of {best}")
 
