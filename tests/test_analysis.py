@@ -391,3 +391,117 @@ def test_missing_range_setters_names_the_figure_that_sets_a_range_but_is_in_no_r
     assert derive.missing_range_setters(c, src, ["lo", "hi", "sf"], measures_of="all") == [
         "e wounded: the lowest figure of the range (w) is in no row",
         "e wounded: the highest figure of the range (w) is in no row"]
+
+
+OLD_FEB_2013_KILLED = [  # Table 8.1 before the fix: Trend's flagged 10 (the high) left out
+    "2013-02-09-rocket-attack--interior-ministry-1", "2013-02-09-rocket-attack--reuters-police-5",
+    "2013-02-09-rocket-attack--aljazeera-police-5", "2013-02-09-rocket-attack--ap-police-un-6",
+    "2013-02-09-rocket-attack--state-6", "2013-02-09-rocket-attack--un-news-6",
+    "2013-02-09-rocket-attack--ncri-6", "2013-02-09-rocket-attack--rnz-pmoi-7",
+    "2013-02-09-rocket-attack--unhcr-8", "2013-02-09-rocket-attack--iranprobe-8"]
+
+
+def test_a_claims_table_that_omits_a_figure_of_the_summary_range_is_refused():
+    """pdf-review-2: Table 8.1 left out Trend's flagged 10, which sets the high of the range
+    1-10 in the chapter's events table; the reader could not find where 10 came from."""
+    from analysis import chapter
+    from analysis.load import load
+
+    ch = chapter.Chapter("p7", data=load(), glue=False)
+    with pytest.raises(ValueError, match="trend-10"):
+        ch.claims_table(OLD_FEB_2013_KILLED, "caption", "tbl-x")
+    table = str(getattr(ch.claims_table(OLD_FEB_2013_KILLED + [
+        "2013-02-09-rocket-attack--trend-10"], "caption", "tbl-x"), "data", ""))
+    row = next(line for line in table.splitlines() if "Trend" in line)
+    assert "flagged as unreliable" in row
+
+
+def test_every_chapter_claims_table_agrees_with_the_summary_ranges():
+    """Every claims table in a chapter, as the chapter calls it, shows for each event and
+    measure it lists the claims that set the events table's low, best and high (Table 8.4
+    once had no residents' wounded row though the events table gave '– (12)')."""
+    import ast
+    import re
+    from pathlib import Path
+
+    from analysis import chapter
+    from analysis.load import load
+
+    data = load()
+    calls = 0
+    for path in sorted(Path("chapters").glob("p*.md")):
+        src = path.read_text(encoding="utf-8")
+        pid = re.search(r'Chapter\("(p\d+)"\)', src)
+        tables = re.findall(r"claims_table\(\s*(\[.*?\]),\s*\"(.*?)\",\s*\"(tbl-[^\"]+)\"\)",
+                            src, re.S)
+        if not tables:
+            continue
+        ch = chapter.Chapter(pid.group(1), data=data, glue=False)
+        for ids, caption, name in tables:
+            ch.claims_table(ast.literal_eval(ids), caption, name)   # raises on a gap
+            calls += 1
+    assert calls >= 5
+    setters = derive.range_setters(data.claims, data.sources, "2015-10-29-rocket-attack",
+                                   "wounded")
+    assert setters["low"] == setters["high"] == {"2015-10-29-rocket-attack--morningnewsusa-12"}
+    assert "best" not in setters
+
+
+def test_sources_disagree_bullets_name_each_attack_by_date():
+    """pdf-review-2: the ch. 8 box listed several 'Rocket and mortar attack on Camp Liberty'
+    bullets with nothing to tell them apart; each bullet now opens with the attack's date."""
+    import re
+
+    from analysis import chapter
+
+    box = str(chapter.Chapter("p7", glue=False).sources_disagree().data)
+    bullets = [line for line in box.splitlines() if line.startswith("- ")]
+    assert len(bullets) >= 4
+    for line in bullets:
+        assert re.match(r"- \*\*\[?[^:*]*\b(1[89]|20)\d\d\\:", line), line
+    assert any(line.startswith("- **29 October 2015") for line in bullets)
+
+
+def test_raid_tables_run_by_date_and_the_box_names_each_witness_once():
+    """pdf-review-2: Tables 6.1/6.2 were in no order a reader could follow, and the box
+    listed Wikipedia's 318 wounded three times (three copies of one text) though the table
+    gives it once. Rows now run by date (undated last) within each run of one group; the
+    box gives one entry per witness and figure."""
+    import re
+
+    from analysis import chapter
+
+    ch = chapter.Chapter("p5", glue=False)
+    ids = ["2011-04-08-raid--article-318", "2011-04-08-raid--mek-350",
+           "2011-04-08-raid--es-wikipedia-320", "2011-04-08-raid--hrw-mek-300",
+           "2011-04-08-raid--hospital-wounded-13", "2011-04-08-raid--hospital-wounded-16",
+           "2011-04-08-raid--hospital-wounded-39", "2011-04-08-raid--antiwar-soldiers-13"]
+    table = str(ch.claims_table(ids, "c", "tbl-x", by_date=True).data)
+    dates = [line.split(" | ")[2] for line in table.splitlines()
+             if line.startswith("| ") and not line.startswith(("| Figure", "| ---"))][:-1]
+    assert dates[:4] == ["8 April 2011"] * 4 and dates[-1] == "undated", dates
+    assert [line for line in table.splitlines() if line.startswith("| ")][-1].startswith(
+        "| at least 13 | Antiwar")   # its own run, last
+    box = str(ch.sources_disagree().data)
+    wounded = next(line for line in box.splitlines() if "wounded:" in line and "April 2011" in line)
+    assert len(re.findall(r"\b318 \(", wounded)) == 1, wounded
+    assert "wikipedia-camp-ashraf-raid-2011" in wounded   # the copies still cited
+
+
+def test_the_breakdown_of_best_estimates_adds_up():
+    """pdf-review-2 p.96: 'Of the 45 best estimates ...' named parts that summed to 44 (the
+    one resting on a court's or scholar's figure was left out). Every kind of source that gives
+    a best estimate is named in the paragraph, and the parts sum to the whole."""
+    import re
+    from pathlib import Path
+
+    from analysis import chapter
+
+    g = chapter.Overview(glue=False).glued
+    parts = {k: int(v.replace(",", "")) for k, v in g.items() if k.startswith("book.best_by.")}
+    assert sum(parts.values()) == int(g["book.best_estimates"].replace(",", ""))
+    text = Path("chapters/overview-sources.md").read_text(encoding="utf-8")
+    para = text[text.index("{glue:text}`book.best_estimates`"):]
+    para = para[:para.index("\n\n")]
+    named = set(re.findall(r"`(book\.best_by\.[a-z_]+)`", para))
+    assert {k for k, n in parts.items() if n} <= named, sorted(set(parts) - named)
