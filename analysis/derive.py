@@ -397,7 +397,9 @@ def period_totals(events: pd.DataFrame, periods: pd.DataFrame) -> pd.DataFrame:
 
 
 def controller_totals(events: pd.DataFrame, spells: pd.DataFrame) -> pd.DataFrame:
-    """Attacks at Camp Ashraf and their casualties, by who controlled the camp at the time."""
+    """Attacks at Camp Ashraf and their casualties, by who controlled the camp at the time:
+    every controller the spells give Camp Ashraf, those under whom no attack happened with 0
+    attacks (and no casualty total), in the order of their first spell."""
     att = with_controller(attacks(events), spells)
     att = att[att["place"].astype("string") == "ashraf"]
     cols = ["killed_low", "killed_best", "killed_high", "wounded_low", "wounded_best",
@@ -406,6 +408,14 @@ def controller_totals(events: pd.DataFrame, spells: pd.DataFrame) -> pd.DataFram
     out = grp["event_id"].count().rename("attacks").to_frame()
     for c in cols:  # no figure for any attack is no total, not zero
         out[c] = grp[c].sum(min_count=1).astype("Int64")
+    out.index = out.index.astype("string")
+    at_ashraf = spells[spells["site"].astype("string") == "ashraf"].sort_values(
+        "start_date", kind="stable")
+    every = list(dict.fromkeys(at_ashraf["controller"].astype("string")))
+    every += [c for c in out.index if c not in every]
+    out = out.reindex(every)
+    out["attacks"] = out["attacks"].fillna(0).astype(int)
+    out.index.name = "controller"
     return out.reset_index()
 
 

@@ -505,3 +505,20 @@ def test_the_breakdown_of_best_estimates_adds_up():
     para = para[:para.index("\n\n")]
     named = set(re.findall(r"`(book\.best_by\.[a-z_]+)`", para))
     assert {k for k, n in parts.items() if n} <= named, sorted(set(parts) - named)
+
+
+def test_the_controller_table_lists_every_controller_of_ashraf_zero_included():
+    """pdf-review-2 p.89: Table 11.3 left out US forces, who held the camp from 2003 to 2009
+    with no attack recorded; a reader took the gap for missing data. Every controller of Camp
+    Ashraf in the spells is a row, in the order they held it, 0 attacks included."""
+    from analysis import chapter
+    from analysis.load import load
+
+    data = load()
+    table = str(chapter.Overview(data=data, glue=False).controller_table().data)
+    rows = [line for line in table.splitlines() if line.startswith("| ")][2:]
+    assert [r.split(" | ")[0].lstrip("| ") for r in rows][:3] == [
+        "MEK base under the Iraqi state", "US forces", "Iraqi government"]
+    assert "| US forces | 0 | – | – |" in rows
+    controllers = set(data.spells.loc[data.spells["site"] == "ashraf", "controller"])
+    assert len(rows) == len(controllers)
