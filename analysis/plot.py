@@ -99,7 +99,7 @@ STACK_GAP = 0.015   # share of the chart's time span within which two markers wo
 def stack_rows(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
     """For attacks in date order, the row (0, 1, 2 …) each marker is drawn in: the first row
     whose last marker is at least STACK_GAP of the time span away, so that no marker hides
-    another (the bus bombing of 9 June 1999 and the missiles of the next day)."""
+    another (the rockets and mortars of 25, 27 and 28 December 2011)."""
     gap = (end - start) * STACK_GAP
     last: list[pd.Timestamp] = []   # the date of the last marker in each row
     rows = []

@@ -383,8 +383,8 @@ def test_an_attack_without_a_figure_is_not_drawn_as_a_small_count(data):
 
 
 def test_no_attack_marker_hides_another(data):
-    """Attacks days apart (9 and 10 June 1999; the rockets of late December 2011) are drawn
-    so that each marker shows: no two markers' centres closer than half their sizes."""
+    """Attacks days apart (the rockets and mortars of late December 2011) are drawn so that
+    each marker shows: no two markers' centres closer than half their sizes."""
     import matplotlib.dates
     import numpy as np
 
