@@ -6,6 +6,8 @@ Glue keys (use them in prose as {glue:text}`KEY`):
   for ``wounded``; ``<event_id>.detained``, ``.missing``, ``.relocated``
 - ``<event_id>.<measure>_best_by``: who gave the figure chosen as best, and where it was read,
   worded for a sentence ("the MEK, as reported by AFP"; "UNHCR"): ``text.speaker_phrase``
+- ``<event_id>.best_by``: both best estimates' speakers in one phrase, for "N killed and M
+  wounded, {best_by}": "both given by UNHCR", or "given by X and by Y respectively"
 - ``<claim_id>``: one source's figure in words ("at least 9", "about 400")
 - ``<population_id>``: one population count in words
 - ``<period_id>.killed_sum``: the period's killed in words ("8 killed, the same figure in
@@ -30,8 +32,8 @@ import pandas as pd
 from . import derive, figdata, plot, register, style
 from .labels import BEGAN_LABELS, TYPE_LABELS, kind_label  # noqa: F401  (chapter.TYPE_LABELS, as before)
 from .load import Dataset, load
-from .text import (cite, fmt_claim, fmt_count, fmt_date, fmt_range, fmt_span, md_escape,
-                   md_table, speaker_phrase)
+from .text import (both_given_by, cite, fmt_claim, fmt_count, fmt_date, fmt_range, fmt_span,
+                   md_escape, md_table, speaker_phrase)
 
 COUNT_COLUMNS = ("killed_low", "killed_best", "killed_high", "wounded_low", "wounded_best",
                  "wounded_high", "detained", "missing", "relocated")
@@ -81,6 +83,7 @@ def _markdown(text: str):
 # every value glued in this process, by key: what analysis.lab shows in a chapter's prose
 # in JupyterLab (Binder)
 GLUED: dict[str, str] = {}
+GLUE_PREFIX = "application/papermill.record/"  # myst-nb's mime prefix of a hidden glued value
 
 
 class _Base:
@@ -106,10 +109,15 @@ class _Base:
         GLUED[key] = str(value)   # for the chapters in JupyterLab (analysis.lab)
         if self._glue_on:
             try:
-                from myst_nb import glue
+                from IPython.display import display
             except ImportError:
                 return
-            glue(key, str(value), display=False)
+            # what myst_nb.glue(key, value, display=False) outputs for a str, written
+            # directly: myst-nb's glue runs every IPython formatter on each of a chapter's
+            # hundreds of values and imports nbformat, about a second per notebook
+            # (tests/test_analysis.py checks that the output is the same)
+            display({GLUE_PREFIX + "text/plain": repr(str(value))}, raw=True,
+                    metadata={"scrapbook": {"name": key, "mime_prefix": GLUE_PREFIX}})
 
     def _glue_events(self, events: pd.DataFrame) -> None:
         for e in events.itertuples(index=False):
@@ -126,13 +134,19 @@ class _Base:
         for c in mine.itertuples(index=False):
             self.glue(c.claim_id, fmt_claim(c.qualifier, c.value_min, c.value_max))
         by_id = mine.set_index("claim_id")
-        est = derive.estimates(self.data.claims, self.data.sources)
+        est = self.data.derived(derive.estimates)
+        best_by: dict[str, dict[str, str]] = {}
         for e in est[est["event_id"].isin(events["event_id"])].itertuples(index=False):
             if pd.isna(e.best_claim_id):
                 continue
             best = by_id.loc[e.best_claim_id]
-            self.glue(f"{e.event_id}.{e.measure}_best_by",
-                      speaker_phrase(best["quoted"], best["label"]))
+            phrase = speaker_phrase(best["quoted"], best["label"])
+            self.glue(f"{e.event_id}.{e.measure}_best_by", phrase)
+            best_by.setdefault(e.event_id, {})[e.measure] = phrase
+        for event_id, by in best_by.items():
+            if "killed" in by or "wounded" in by:
+                self.glue(f"{event_id}.best_by",
+                          both_given_by(by.get("killed"), by.get("wounded")))
 
     def _glue_population(self, pop: pd.DataFrame) -> None:
         for p in pop.itertuples(index=False):
@@ -186,7 +200,8 @@ class _Base:
         if unknown:
             raise KeyError(f"claims_table {name}: no claim {', '.join(unknown)} in "
                            "data/casualty_claims.csv")
-        missing = derive.missing_range_setters(self.data.claims, self.data.sources, claim_ids)
+        missing = derive.missing_range_setters(self.data.claims, self.data.sources, claim_ids,
+                                               setters=self.data.derived(derive.range_setters))
         if missing:
             raise ValueError(f"claims_table {name}: " + "; ".join(missing) + ". Add the "
                              "claim (flagged and second-hand figures are marked as such)")
@@ -601,7 +616,7 @@ def analysis_keys(d: Dataset) -> dict[str, str]:
 
     att = derive.attacks(d.events)
     claims = derive.claims_with_sources(d.claims, d.sources)
-    est = derive.estimates(d.claims, d.sources)
+    est = d.derived(derive.estimates)
     by_id = claims.set_index("claim_id")
     killed = est[est["measure"] == "killed"].set_index("event_id")
     ranked = att[att["killed_best"].notna()].sort_values(

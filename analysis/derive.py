@@ -148,23 +148,24 @@ def estimates(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     (and best_claim_id) are empty where every figure is flagged or second-hand."""
     c = claims_with_sources(claims, sources)
     c = c[(c["group"].astype("string") == "residents") & (c["tally"].astype("string") == "event")]
-    rows = []
-    for (event_id, measure), grp in c.groupby(["event_id", "measure"], observed=True, sort=True):
-        ranked = grp[grp["eligible"]].sort_values(
-            ["rank", "claim_date", "point"], ascending=[True, False, False],
-            kind="stable", na_position="last")
-        top = ranked.iloc[0] if len(ranked) else None
-        rows.append({
-            "event_id": event_id, "measure": measure,
-            "low": int(grp["point"].min()),
-            "best": int(top["point"]) if top is not None else pd.NA,
-            "high": int(grp["upper"].max()),
-            "best_claim_id": top["claim_id"] if top is not None else pd.NA,
-            "n_claims": len(grp),
-            "n_sources": grp["witness_group"].nunique(),
-        })
-    out = pd.DataFrame(rows, columns=["event_id", "measure", "low", "best", "high",
-                                      "best_claim_id", "n_claims", "n_sources"])
+    keys = ["event_id", "measure"]
+    out = (c.groupby(keys, observed=True, sort=True)
+           .agg(low=("point", "min"), high=("upper", "max"), n_claims=("claim_id", "size"),
+                n_sources=("witness_group", "nunique"))
+           .reset_index())
+    # the best: within each (event, measure), the first eligible claim by rank, then the
+    # latest date (undated last), then the higher figure; a stable sort of the whole table
+    # keeps the data's order among ties, as sorting each group on its own did
+    top = (c[c["eligible"]]
+           .sort_values(["rank", "claim_date", "point"], ascending=[True, False, False],
+                        kind="stable", na_position="last")
+           .drop_duplicates(keys, keep="first")[keys + ["point", "claim_id"]]
+           .rename(columns={"point": "best", "claim_id": "best_claim_id"}))
+    out = out.merge(top, on=keys, how="left")
+    cols = ["event_id", "measure", "low", "best", "high", "best_claim_id", "n_claims",
+            "n_sources"]
+    out = pd.DataFrame({col: [None if pd.isna(v) else v for v in out[col].tolist()]
+                        for col in cols}, columns=cols)
     return out.astype({"low": "Int64", "best": "Int64", "high": "Int64"})
 
 
@@ -191,11 +192,13 @@ def range_setters(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 
 
 def missing_range_setters(claims: pd.DataFrame, sources: pd.DataFrame, shown: list[str],
-                          measures_of: str = "shown") -> list[str]:
+                          measures_of: str = "shown",
+                          setters: pd.DataFrame | None = None) -> list[str]:
     """What a set of claims tables leaves out: for every attack with a figure in ``shown``
     and every measure of it (``measures_of='all'``) or only the measures ``shown`` has
     figures for (``'shown'``), a line naming the lowest or highest figure of the range that
-    no shown claim gives. Empty when the tables agree with the summary's ranges."""
+    no shown claim gives. Empty when the tables agree with the summary's ranges. ``setters``:
+    ``range_setters(claims, sources)`` when the caller has it already."""
     if measures_of not in ("shown", "all"):
         raise ValueError(f"measures_of must be 'shown' or 'all', not {measures_of!r}")
     shown_set = set(shown)
@@ -204,7 +207,8 @@ def missing_range_setters(claims: pd.DataFrame, sources: pd.DataFrame, shown: li
     events = set(mine["event_id"])
     pairs = set(zip(res["event_id"], res["measure"].astype("string")))
     out = []
-    for r in range_setters(claims, sources).itertuples(index=False):
+    setters = range_setters(claims, sources) if setters is None else setters
+    for r in setters.itertuples(index=False):
         if r.event_id not in events:
             continue
         if measures_of == "shown" and (r.event_id, str(r.measure)) not in pairs:

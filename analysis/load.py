@@ -223,6 +223,16 @@ class Dataset:
         self.folder = _data_dir(folder)
         self.descriptor = read_descriptor(self.folder)
 
+    def derived(self, fn):
+        """``fn(self.claims, self.sources)`` (``derive.estimates``, ``derive.range_setters``)
+        computed once for this dataset, whose tables are read once and never changed in place:
+        a chapter needs the estimates for its glue, its charts and each of its tables. Each
+        caller gets its own copy."""
+        cache = self.__dict__.setdefault("_derived", {})
+        if fn not in cache:
+            cache[fn] = fn(self.claims, self.sources)
+        return cache[fn].copy()
+
     def table(self, name: str) -> pd.DataFrame:
         return load_table(name, self.folder, self.descriptor)
 

@@ -123,7 +123,7 @@ class Register:
         self.claims = derive.claims_with_sources(
             pd.concat([self.data.claims, self.data.unquantified], ignore_index=True),
             self.data.sources)
-        self.estimates = derive.estimates(self.data.claims, self.data.sources)
+        self.estimates = self.data.derived(derive.estimates)
         self.labels = dict(zip(self.data.sources["source_key"], self.data.sources["label"]))
         self.att = self.data.attestations
         self.why = derive.grades(self.data.events, self.data.claims, self.data.sources,

@@ -201,6 +201,20 @@ def speaker_phrase(quoted: str, label: str) -> str:
     return f"{who}, as reported by {carrier}"
 
 
+def both_given_by(killed: str | None, wounded: str | None) -> str:
+    """Who gave an event's two best estimates, in one phrase for "N killed and M wounded, ...":
+    'both given by UNHCR' when one speaker gave both, 'given by X and by Y respectively' when
+    they differ, and 'given by X' when only one measure has a best estimate."""
+    given = [s for s in (killed, wounded) if s]
+    if not given:
+        raise ValueError("both_given_by: no best estimate has a speaker")
+    if len(given) == 1:
+        return f"given by {given[0]}"
+    if killed == wounded:
+        return f"both given by {killed}"
+    return f"given by {killed} and by {wounded} respectively"
+
+
 def cite(keys) -> str:
     """A MyST citation role for a ';'-separated list of keys (or a list of keys)."""
     if isinstance(keys, str):

@@ -435,3 +435,41 @@ def test_the_controller_table_lists_every_controller_of_ashraf_zero_included():
     assert "| US forces | 0 | – | – |" in rows
     controllers = set(data.spells.loc[data.spells["site"] == "ashraf", "controller"])
     assert len(rows) == len(controllers)
+
+
+def test_both_given_by_names_one_speaker_once_and_two_in_order():
+    """'N killed and M wounded, both given by Amnesty International': the name once when one
+    speaker gave both best estimates (the review found it printed twice in a row), both in
+    order when they differ, and an error when no speaker is known."""
+    from analysis.text import both_given_by
+    assert both_given_by("Amnesty International", "Amnesty International") == \
+        "both given by Amnesty International"
+    assert both_given_by("UNHCR", "the MEK, as reported by AFP") == \
+        "given by UNHCR and by the MEK, as reported by AFP respectively"
+    assert both_given_by("UNHCR", None) == "given by UNHCR"
+    with pytest.raises(ValueError, match="no best estimate"):
+        both_given_by(None, None)
+
+
+def test_a_glued_value_is_output_exactly_as_myst_nb_glue_outputs_it():
+    """Chapter.glue writes myst-nb's glue output itself (for speed): the display message must
+    be the one myst_nb.glue(key, value, display=False) sends, or the book's {glue:text} would
+    not find its values."""
+    from unittest import mock
+
+    from myst_nb import glue as myst_glue
+
+    from analysis.chapter import Chapter
+
+    def sent(call):
+        with mock.patch("IPython.display.display") as d1, \
+                mock.patch("myst_nb.ext.glue.ipy_display") as d2:
+            call()
+        (args, kwargs), = (d1.call_args_list or d2.call_args_list)
+        return args, kwargs
+
+    ch = Chapter("p1", glue=False)
+    ch._glue_on = True
+    for value in ("about 1,000", "the MEK, as reported by AFP", "3 (0–3)", "it's “quoted”"):
+        assert sent(lambda: ch.glue("k.x", value)) == \
+            sent(lambda: myst_glue("k.x", value, display=False))
