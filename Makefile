@@ -56,9 +56,10 @@ $(STAMP): requirements.txt pyproject.toml
 setup: $(STAMP) ## only the environment: .venv and the system packages of the build
 	@bash tools/system-deps.sh book
 
-setup-test: $(STAMP) ## the environment and the system packages of the tests (Chromium, poppler, Java, vnu.jar)
+setup-test: $(STAMP) ## the environment and the system packages of the tests (Chromium, poppler, Java, vnu.jar, the Binder environment)
 	@bash tools/system-deps.sh test
 	@$(MAKE) --no-print-directory $(VNU)
+	@$(PY) tools/notebooks.py --env-only
 
 # The Nu HTML Checker for tests/test_nu_html.py: npm package vnu-jar, pinned by
 # tools/node/package-lock.json. Its install script (which would download a Java runtime) is

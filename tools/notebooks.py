@@ -1,6 +1,7 @@
 """Prepare nbval's run of every chapter in the Binder environment, against the book's outputs.
 
     python tools/notebooks.py [OUT_DIR]     (default: _build/nbval)
+    python tools/notebooks.py --env-only    (steps 1 and 2 only: `make setup-test` runs it)
 
 1. The Binder environment: a fresh virtual environment (no system site packages) made from
    what repo2docker reads and nothing else: `binder/requirements.txt`, then `binder/postBuild`
@@ -184,6 +185,10 @@ def site_notebooks(html: Path = ROOT / "_build" / "html") -> dict[str, Path]:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--env-only"]:   # `make setup-test`: the install step, before any build
+        spec = write_kernel(binder_env())
+        say(f"kernel {KERNEL} (the Binder environment, in chapters/): {spec.relative_to(ROOT)}")
+        return 0
     out_dir = (Path(argv[0]) if argv else ROOT / "_build" / "nbval").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in [*out_dir.glob("*.ipynb"), out_dir / "binder-run.json"]:
