@@ -35,52 +35,54 @@ def _structure(folder: Path, descriptor: dict) -> list[Problem]:
     return problems
 
 
-# Resources that stand alone (no foreign key out, none pointing in) are validated on their own
-# and their findings kept per content: a second validation in the same process (the test
-# suite validates the data a hundred times, each copy with one fault) re-reads only what
-# changed. The findings are the same as from validating the whole package at once.
-_ALONE_SEEN: dict[str, list[tuple]] = {}
+# Each resource is validated on its own within the package (its types, constraints, keys, and
+# its foreign keys against the resources they point to), and its findings are kept per content:
+# of its descriptor, its file and the descriptors and files its foreign keys read. A second
+# validation in the same process (the test suite validates the data a hundred times, each copy
+# with one fault) re-validates only the resources the fault can change. The findings are the
+# same as from validating the whole package at once (tests/test_validate.py checks it).
+_SEEN: dict[str, list[tuple]] = {}
 
 
-def _standalone(descriptor: dict) -> set[str]:
-    resources = descriptor.get("resources", [])
-    referenced = {(fk.get("reference") or {}).get("resource")
-                  for r in resources for fk in (r.get("schema") or {}).get("foreignKeys", [])}
-    return {r["name"] for r in resources
-            if isinstance(r.get("name"), str) and isinstance(r.get("path"), str)
-            and not (r.get("schema") or {}).get("foreignKeys") and r["name"] not in referenced}
-
-
-def _frictionless(folder: Path) -> list[Problem]:
+def _resource_key(folder: Path, res: dict, by_name: dict) -> str:
     import hashlib
     import json
 
-    from frictionless import Package, Resource  # slow import: only when validating
+    h = hashlib.sha256()
+    names = [res["name"]] + sorted({(fk.get("reference") or {}).get("resource") or res["name"]
+                                    for fk in (res.get("schema") or {}).get("foreignKeys", [])})
+    for name in names:
+        dep = by_name.get(name)
+        h.update(json.dumps(dep, sort_keys=True).encode() + b"\0")
+        file = folder / dep["path"] if dep else None
+        h.update((file.read_bytes() if file and file.is_file() else b"-") + b"\0")
+    return h.hexdigest()
+
+
+def _frictionless(folder: Path) -> list[Problem]:
+    import json
+
+    from frictionless import Package  # slow import: only when validating
 
     try:
         descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-        alone = _standalone(descriptor)
+        resources = descriptor["resources"]
+        by_name = {r["name"]: r for r in resources}
+        if not all(isinstance(r.get("name"), str) and isinstance(r.get("path"), str)
+                   for r in resources):
+            raise ValueError("a resource without a name or a path")
     except Exception:  # noqa: BLE001 - the whole package below reports what is wrong
-        descriptor, alone = None, set()
-    found: list[tuple] = []   # (file name or None, row, field, message, expected)
+        descriptor = None
     package = Package(str(folder / "datapackage.json"))
-    if alone:
-        rest = dict(descriptor, resources=[r for r in descriptor["resources"]
-                                           if r["name"] not in alone])
-        report = Package(rest, basepath=str(folder)).validate()
-        found += _findings(report, package)
-        for res in descriptor["resources"]:
-            if res["name"] not in alone:
-                continue
-            file = folder / res["path"]
-            key = hashlib.sha256(json.dumps(res, sort_keys=True).encode()
-                                 + (file.read_bytes() if file.is_file() else b"-")).hexdigest()
-            if key not in _ALONE_SEEN:
-                _ALONE_SEEN[key] = _findings(Resource(res, basepath=str(folder)).validate(),
-                                             package)
-            found += _ALONE_SEEN[key]
-    else:
+    found: list[tuple] = []   # (file name or None, row, field, message, expected)
+    if descriptor is None:
         found += _findings(package.validate(), package)
+    else:
+        for res in resources:
+            key = _resource_key(folder, res, by_name)
+            if key not in _SEEN:
+                _SEEN[key] = _findings(package.get_resource(res["name"]).validate(), package)
+            found += _SEEN[key]
     return [Problem(_rel(folder / name) if name else _rel(folder / "datapackage.json"),
                     row, field, msg, expected)
             for name, row, field, msg, expected in found]

@@ -577,3 +577,24 @@ def test_make_validate_prints_the_coverage():
     assert "attestations with a quote:" in out.stdout
     assert "claims with a quote:" in out.stdout
     assert "references opening at a page (home pages excluded):" in out.stdout
+
+
+def test_frictionless_findings_kept_per_content_equal_a_fresh_validation(data):
+    """analysis.validate keeps each resource's frictionless findings by the content they depend
+    on (its file and the files its foreign keys read): a fault in a file a foreign key points
+    to is found although the resource pointing to it did not change, and a warm validation
+    gives exactly what a cold one does."""
+    from analysis import validate as v
+
+    problems_text(data)                      # warm: every resource's findings kept
+    header, body = rows(data, "sources.csv")
+    gone = body[0]["source_key"]             # claims/attestations/events point to it
+    write(data, "sources.csv", header, body[1:])
+    warm_fk = [str(p) for p in v._frictionless(data)]
+    warm = sorted(problems_text(data))
+    v._SEEN.clear()
+    assert [str(p) for p in v._frictionless(data)] == warm_fk
+    assert sorted(problems_text(data)) == warm
+    # frictionless itself finds the claims (unchanged) that point to the removed source
+    assert any("casualty_claims.csv" in p and "foreign" in p.lower() and gone in p
+               for p in warm_fk), warm_fk[:5]
