@@ -166,6 +166,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         outside = [(lo, hi) for lo, hi in ((start, period[0]), (period[1], end)) if lo < hi]
         for lo, hi in outside:
             ax.axvspan(lo, hi, zorder=3.5, **OUTSIDE).set_label(OVERLAY["outside"])
+    ax.set_xlim(start, end)   # before the attacks: their marks are set apart on screen
     att = attacks(events)
     att = att[(att["place"].astype("string") == "ashraf")
               & (att["start_date"] >= start) & (att["start_date"] <= end)]
@@ -213,7 +214,8 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     if outside:
         handles.append(Patch(**OUTSIDE, label="grey: outside this chapter's years"))
     if len(att):
-        for n in (1, 10, 50):
+        has = att["killed_best"].notna()
+        for n in (1, 10, 50) if has.any() else ():
             handles.append(Line2D([], [], marker="o", ls="", markersize=np.sqrt(18 + 9 * np.sqrt(n)),
                                   markerfacecolor=style.OKABE_ITO["vermillion"],
                                   markeredgecolor="black",

@@ -407,3 +407,60 @@ def test_stack_rows_puts_touching_markers_in_rows():
     d = pd.to_datetime(["1999-06-09", "1999-06-10", "1999-06-11", "2001-04-18"])
     rows = stack_rows(pd.Series(d), pd.Timestamp("1991-01-01"), pd.Timestamp("2003-12-31"))
     assert list(rows) == [0, 1, 2, 0]
+
+
+def _attack_marks(fig):
+    """The drawn marks of attacks on a control chart: (event id, centre in pixels, marker)."""
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    out = []
+    for line in ax.lines:
+        gid = line.get_gid() or ""
+        if gid.startswith("ev-"):
+            x, y = line.get_xydata()[0]
+            out.append((gid, tuple(ax.transData.transform((x, y))), line.get_marker(),
+                        line.get_markersize()))
+    return out
+
+
+def test_attacks_without_a_figure_are_not_drawn_as_zero_killed(data):
+    """Each attack of 1991-2003 without a figure of people killed is the 'no figure' diamond,
+    each with a figure a dot: mark by mark, not only that some diamond is drawn."""
+    from analysis import plot
+
+    ch = chapter("p2", data)
+    fig = ch.control_figure().fig
+    att = data.events.set_index("event_id")
+    marks = _attack_marks(fig)
+    none = [g for g, _, m, _ in marks if pd.isna(att.loc[g[3:], "killed_best"])]
+    assert none, "p2 has attacks without a figure of people killed"
+    for g, _, m, _ in marks:
+        expected = plot.NO_FIGURE["marker"] if g in none else "o"
+        assert m == expected, g
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "attack, no figure given" in legend
+
+
+def test_band_names_the_armed_group_that_held_the_camp(data):
+    from analysis import style
+    from analysis.labels import kind_label
+
+    texts = [t.get_text() for t in chapter("p8", data).control_figure().fig.axes[0].texts]
+    assert not any("armed group" in t or "{" in t for t in texts), texts
+    held = data.spells[data.spells["control_kind"].astype("string") == "held_by_armed_group"]
+    assert {kind_label(str(s.control_kind), style.controller_label(str(s.controller)))
+            for s in held.itertuples(index=False)} == {
+        "held by ISIS", "held by Badr Organization / PMF"}
+
+
+def test_source_colours_are_no_controllers_colour():
+    """A kind of source is not drawn in the colour of a controller of the camp (NGOs were the
+    Iraqi government's green, governments vermillion, Iranian-state-aligned Badr's purple).
+    Left as they are: the UN (blue, as US forces), the MEK (its own orange) and the press
+    (black, as ISIS), which keep their distinct marker shapes."""
+    from analysis import style
+
+    controllers = {c[1].upper() for c in style.CONTROLLERS.values()}
+    for cls, (_, colour) in style.SOURCE_MARKERS.items():
+        if cls not in ("UN", "MEK / NCRI", "Press"):
+            assert colour.upper() not in controllers, cls
