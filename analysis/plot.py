@@ -461,30 +461,54 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
         return fig
     data = data.assign(point=data["value_min"].fillna(data["value_max"]),
                        upper=data["value_max"].fillna(data["value_min"]))
-    for place, grp in data.groupby("place", observed=True, sort=False):
+    inferred = data["source_key"].astype("string") == INFERRED_SOURCE
+    step = {"year": pd.DateOffset(years=1), "month": pd.DateOffset(months=1)}
+    precision = data["date_precision"].astype("string").fillna("day")
+    vague = precision.isin(list(step)).to_numpy(bool)
+    for place, grp in data[~inferred].groupby("place", observed=True, sort=False):
         colour = style.PLACE_COLOURS.get(str(place), style.OKABE_ITO["grey"])
-        closed = grp[grp["qualifier"].astype("string").isin(["exact", "about"])]
-        opened = grp[~grp.index.isin(closed.index)]
         marker = style.PLACE_MARKERS.get(str(place), "o")
         ax.vlines(grp["date"], grp["point"], grp["upper"], color=colour, lw=1.5)
-        ax.scatter(closed["date"], closed["point"], color=colour, s=26, zorder=3, marker=marker,
+        ax.scatter([], [], color=colour, s=26, marker=marker,
                    label=style.PLACES.get(str(place), str(place)))
-        ax.scatter(opened["date"], opened["point"], facecolor="white", edgecolor=colour,
-                   s=26, zorder=3, marker=marker)
-    ax.set_ylim(bottom=0, top=float(data["upper"].max()) * 1.08)
+        for r, fuzzy in zip(grp.itertuples(index=False), vague[data.index.get_indexer(
+                grp.index)]):
+            closed = str(r.qualifier) in ("exact", "about")
+            x = r.date
+            if fuzzy:   # a count dated only to its year or month: drawn across it, faded
+                hi = r.date + step[str(r.date_precision)]
+                ax.hlines(r.point, r.date, hi, color=colour, lw=3, alpha=0.45, zorder=2)
+                x = r.date + (hi - r.date) / 2
+            ax.scatter([x], [r.point], zorder=3, marker=marker, s=26,
+                       facecolor=colour if closed else "white", edgecolor=colour,
+                       alpha=0.55 if fuzzy else 1.0)
+    zeros = data[inferred]
+    if len(zeros):
+        ax.scatter(zeros["date"], zeros["point"], marker="x", s=30, color="#555555", zorder=3,
+                   label="no one left (the editors' inference, not a count)")
+    top = float(data["upper"].max())
+    ax.set_ylim(bottom=-0.05 * top, top=top * 1.1)   # no mark cut by the axis
     ax.set_ylabel("residents")
-    ax.yaxis.set_major_formatter(lambda v, _: fmt_count(v))
+    ax.yaxis.set_major_formatter(lambda v, _: fmt_count(v) if v >= 0 else "")
     ax.grid(axis="y", color="#EEEEEE", lw=0.6)
     ax.set_axisbelow(True)
-    if len(data):
-        lo = start if start is not None else data["date"].min() - pd.Timedelta(days=200)
-        hi = end if end is not None else data["date"].max() + pd.Timedelta(days=200)
-        _date_axis(ax, lo, hi)
+    lo = start if start is not None else data["date"].min() - pd.Timedelta(days=200)
+    hi = end if end is not None else data["date"].max() + pd.Timedelta(days=200)
+    _date_axis(ax, lo, hi)
+    pad = (hi - lo) * 0.02   # room for a mark on the window's first or last day
+    ax.set_xlim(lo - pad, hi + pad)
     handles, _ = ax.get_legend_handles_labels()
-    handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white",
-                          markeredgecolor="#555555", label="open: at least / up to"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=4)
+    if (~data["qualifier"].astype("string").isin(["exact", "about"])).any():
+        handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white",
+                              markeredgecolor="#555555", label="open: at least / up to"))
+    if vague.any():
+        handles.append(Line2D([], [], color="#555555", lw=3, alpha=0.45, marker="o",
+                              label="faded: dated only to the year or month"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=3)
     return fig
+
+
+INFERRED_SOURCE = "editors-inference"   # a zero the editors infer, no source's count
 
 
 def period_totals(totals: pd.DataFrame, measure: str = "killed") -> Figure:

@@ -474,3 +474,26 @@ def test_residents_chart_draws_only_counts_of_the_camps_residents(data):
     fig = chapter("p8", data).population_figure().fig
     drawn = [v for c in fig.axes[0].collections for v in np.asarray(c.get_offsets())[:, 1]]
     assert drawn and 4158 not in drawn and 3000 in drawn
+
+
+def test_residents_chart_marks_vague_dates_and_inferred_zeros(book):
+    """Counts dated only to a year are drawn across the year (not on 1 January), the
+    editors' inferred zero is drawn unlike a count, and no count is cut by the axes."""
+    fig = book.population_figure().fig
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    pop = book.data.population
+    if (pop["date_precision"].astype("string") == "year").any():
+        assert "faded: dated only to the year or month" in legend
+    assert any("inference" in t for t in legend)
+    assert ax.get_ylim()[0] < 0
+    import numpy as np
+
+    from matplotlib.collections import PathCollection
+
+    for c in ax.collections:
+        if not isinstance(c, PathCollection):
+            continue
+        for x, y in np.asarray(c.get_offsets()):
+            assert ax.get_xlim()[0] < x < ax.get_xlim()[1]
