@@ -180,9 +180,20 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         ys = -STACK_STEP * rows
         ax.vlines(att["start_date"], ys, 0.7, color="#666666", lw=0.6)
         # a date known only between two dates: a bar from the first to the last possible day
-        wide = att[_uncertain_date(att)]
+        ranged = _uncertain_date(att).fillna(False).to_numpy(bool)
+        wide = att[ranged]
+        # only a bar wide enough to see is drawn (and then listed in the legend)
+        px = ax.transData.transform(np.column_stack([
+            mdates.date2num(wide["end_date"]), np.zeros(len(wide))]))[:, 0] - \
+            ax.transData.transform(np.column_stack([
+                mdates.date2num(wide["start_date"]), np.zeros(len(wide))]))[:, 0] \
+            if len(wide) else np.zeros(0)
+        seen = px >= BAR_MIN_PX
+        # each bar on its attack's row (stack_rows may have moved the mark down)
+        wide_ys = ys[ranged][seen]
+        wide = wide[seen]
         if len(wide):
-            ax.hlines(np.zeros(len(wide)), wide["start_date"], wide["end_date"],
+            ax.hlines(wide_ys, wide["start_date"], wide["end_date"],
                       color="#444444", lw=2.2, zorder=2)
         partisan = _partisan_only(att)
         unknown = att["killed_best"].isna().to_numpy()
@@ -229,12 +240,15 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                                   markerfacecolor="white",
                                   markeredgecolor=style.OKABE_ITO["vermillion"],
                                   label="hollow: partisan sources only"))
-        if _uncertain_date(att).any():
+        if len(wide):
             handles.append(Line2D([], [], color="#444444", lw=2.2,
                                   label="bar: date known only within a range"))
     fig.legend(handles=handles, loc="outside lower center", ncols=1 if narrow else 3)
     _label_changes(fig, ax, changes, band)
     return fig
+
+
+BAR_MIN_PX = 6   # pixels: a date range narrower than this is drawn as its mark alone
 
 
 BAND_TOP = 1.0 + 0.55 / 2   # the top of the band of control, in the axis' units

@@ -497,3 +497,19 @@ def test_residents_chart_marks_vague_dates_and_inferred_zeros(book):
             continue
         for x, y in np.asarray(c.get_offsets()):
             assert ax.get_xlim()[0] < x < ax.get_xlim()[1]
+
+
+@pytest.mark.parametrize("pid", ["p2", "p4", "p5"])
+def test_control_legend_lists_a_range_bar_only_where_one_is_drawn(pid, data):
+    from matplotlib.collections import LineCollection
+
+    fig = chapter(pid, data).control_figure().fig
+    ax = fig.axes[0]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    bars = [c for c in ax.collections if isinstance(c, LineCollection)
+            and c.get_linewidth()[0] == 2.2]
+    assert ("bar: date known only within a range" in legend) == bool(bars), pid
+    for c in bars:   # a bar listed in the legend is one a reader can see
+        for seg in c.get_segments():
+            (x0, _), (x1, _) = ax.transData.transform(seg)
+            assert x1 - x0 >= 6, f"{pid}: a range bar {x1 - x0:.1f} px wide"
