@@ -495,11 +495,11 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
                 x = r.date + (hi - r.date) / 2
             ax.scatter([x], [r.point], zorder=3, marker=marker, s=26,
                        facecolor=colour if closed else "white", edgecolor=colour,
-                       alpha=0.55 if fuzzy else 1.0)
+                       alpha=0.55 if fuzzy else 1.0, clip_on=False)
     zeros = data[inferred]
     if len(zeros):
         ax.scatter(zeros["date"], zeros["point"], marker="x", s=30, color="#555555", zorder=3,
-                   label="no one left (the editors' inference, not a count)")
+                   label="no one left (the editors' inference, not a count)", clip_on=False)
     top = float(data["upper"].max())
     ax.set_ylim(bottom=-0.05 * top, top=top * 1.1)   # no mark cut by the axis
     ax.set_ylabel("residents")
@@ -508,9 +508,9 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
     ax.set_axisbelow(True)
     lo = start if start is not None else data["date"].min() - pd.Timedelta(days=200)
     hi = end if end is not None else data["date"].max() + pd.Timedelta(days=200)
+    # the window is the chapter's years, no wider (no chart runs past the book's last year):
+    # a mark on its first or last day is drawn whole over the edge (clip_on=False above)
     _date_axis(ax, lo, hi)
-    pad = (hi - lo) * 0.02   # room for a mark on the window's first or last day
-    ax.set_xlim(lo - pad, hi + pad)
     handles, _ = ax.get_legend_handles_labels()
     if (~data["qualifier"].astype("string").isin(["exact", "about"])).any():
         handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white",
