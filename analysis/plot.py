@@ -582,8 +582,11 @@ def claims_by_source(table: pd.DataFrame) -> Figure:
     fig, (ax,) = _new(2.9)
     t = table.drop(columns="all").iloc[::-1]
     left = np.zeros(len(t))
-    colours = [style.OKABE_ITO[c] for c in ("vermillion", "orange", "blue", "sky", "green")]
-    hatches = ["", "//", "..", "\\\\", "xx"]
+    colours = [style.OKABE_ITO[c] for c in ("vermillion", "orange", "blue", "sky", "green")] \
+        + ["#882255"]
+    hatches = ["", "//", "..", "\\\\", "xx", "++"]
+    if len(t.columns) > len(colours):   # zip would silently leave a measure out
+        raise ValueError(f"no colour for the measures {list(t.columns[len(colours):])}")
     for (measure, colour, hatch) in zip(t.columns, colours, hatches):
         vals = t[measure].to_numpy(float)
         ax.barh(t.index, vals, left=left, color=colour, hatch=hatch, edgecolor="white",

@@ -515,3 +515,19 @@ def test_control_legend_lists_a_range_bar_only_where_one_is_drawn(pid, data):
         for seg in c.get_segments():
             (x0, _), (x1, _) = ax.transData.transform(seg)
             assert x1 - x0 >= 6, f"{pid}: a range bar {x1 - x0:.1f} px wide"
+
+
+def test_chart_of_claims_by_source_draws_every_measure_of_its_table(book):
+    """Fig. 13.1 and Table 13.1 agree: every measure the table counts (the sixth, 'died',
+    was left out) is drawn, and each bar's total is the table's 'all'."""
+    from analysis import derive, plot
+
+    tab = derive.claims_by_source_class(book.data.claims, book.data.sources)
+    ax = plot.claims_by_source(tab).axes[0]
+    drawn = [c.get_label() for c in ax.containers]
+    assert drawn == [m for m in tab.columns if m != "all"]
+    totals = {}
+    for c in ax.containers:
+        for patch, name in zip(c.patches, tab.drop(columns="all").iloc[::-1].index):
+            totals[name] = totals.get(name, 0) + patch.get_width()
+    assert totals == {k: float(v) for k, v in tab["all"].items()}
