@@ -136,6 +136,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     fig, (ax,) = _new(4.8, width=NARROW) if narrow else _new(3.3)
     shown = set()
     changes: list[tuple[pd.Timestamp, str]] = []
+    last_cid = None   # the controller of the spell drawn before
     band: list = []   # (bar, its label): a label is kept only where it fits inside its bar
     for s in spells.itertuples(index=False):
         s_end = s.end_date if pd.notna(s.end_date) else today
@@ -156,7 +157,13 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
             # up to the top of the band: the label above is tied to it by place or leader
             ax.axvline(s.start_date, ymin=0.0, ymax=(BAND_TOP + 0.45) / 2.9,
                        color="#444444", lw=0.7, ls="--")
-            changes.append((s.start_date, BEGAN.get(str(s.began_how), str(s.began_how))))
+            said = BEGAN.get(str(s.began_how), str(s.began_how))
+            # two handovers in a row to one controller (one colour): told apart by their kind
+            # (different controllers, as in the two captures, differ by their colours already)
+            if changes and changes[-1][1].split(" (")[0] == said and cid == last_cid:
+                said = f"{said} ({kind_label(str(s.control_kind), style.controller_label(cid))})"
+            changes.append((s.start_date, said))
+        last_cid = cid
     uncertain = uncertain_bounds(spells, start, end, today)
     for lo, hi in uncertain:
         ax.barh(1.0, hi - lo, left=lo, height=0.55, zorder=2.2,

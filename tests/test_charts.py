@@ -65,7 +65,7 @@ def test_whole_book_timeline_labels_never_overlap(book):
         labels = [t.get_text() for t in fig.axes[0].texts]
         # every change of control inside the window is labelled (2009 has three, 2013-15 three)
         starts = book.data.spells["start_date"]
-        assert sum(lbl in ("handover", "raid", "emptied", "captured", "agreement")
+        assert sum(lbl.split(" (")[0] in ("handover", "raid", "emptied", "captured", "agreement")
                    for lbl in labels) == int(((starts > book.start) & (starts <= book.end)).sum())
 
 
@@ -531,3 +531,9 @@ def test_chart_of_claims_by_source_draws_every_measure_of_its_table(book):
         for patch, name in zip(c.patches, tab.drop(columns="all").iloc[::-1].index):
             totals[name] = totals.get(name, 0) + patch.get_width()
     assert totals == {k: float(v) for k, v in tab["all"].items()}
+
+
+def test_two_handovers_in_a_row_are_told_apart(data):
+    labels = [t.get_text() for t in chapter("p4", data).control_figure().fig.axes[0].texts]
+    changes = [t for t in labels if t.startswith("handover")]
+    assert len(changes) == len(set(changes)) >= 2, changes
