@@ -135,6 +135,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     today = today or pd.Timestamp.today().normalize()
     fig, (ax,) = _new(4.8, width=NARROW) if narrow else _new(3.3)
     shown = set()
+    emptied = None   # the controller of a spell of the empty camp drawn (pale: no one inside)
     changes: list[tuple[pd.Timestamp, str]] = []
     last_cid = None   # the controller of the spell drawn before
     band: list = []   # (bar, its label): a label is kept only where it fits inside its bar
@@ -147,7 +148,10 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         shown.add(cid)
         bar = ax.barh(1.0, right - left, left=left, height=0.55,
                       color=style.controller_colour(cid), hatch=style.controller_hatch(cid),
-                      edgecolor="white", linewidth=0.8)
+                      edgecolor="white", linewidth=0.8,
+                      alpha=EMPTY_ALPHA if str(s.control_kind) == "empty_site" else 1.0)
+        if str(s.control_kind) == "empty_site":
+            emptied = cid
         band.append((bar.patches[0], ax.text(
             left + (right - left) / 2, 1.0,
             kind_label(str(s.control_kind), style.controller_label(cid)), ha="center",
@@ -227,6 +231,10 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     handles = [Patch(facecolor=style.controller_colour(c), hatch=style.controller_hatch(c),
                      edgecolor="white", label=style.controller_label(c))
                for c in style.CONTROLLERS if c in shown]
+    if emptied:
+        handles.append(Patch(facecolor=style.controller_colour(emptied),
+                             hatch=style.controller_hatch(emptied), alpha=EMPTY_ALPHA, edgecolor="white",
+                             label="pale: the camp empty, no residents"))
     if uncertain:
         handles.append(Patch(**UNCERTAIN, label="faded |||: change dated only to year/month"))
     if outside:
@@ -255,6 +263,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     return fig
 
 
+EMPTY_ALPHA = 0.35   # a spell of the emptied camp: pale, so "forces inside" ends at the emptying
 BAR_MIN_PX = 6   # pixels: a date range narrower than this is drawn as its mark alone
 
 

@@ -537,3 +537,14 @@ def test_two_handovers_in_a_row_are_told_apart(data):
     labels = [t.get_text() for t in chapter("p4", data).control_figure().fig.axes[0].texts]
     changes = [t for t in labels if t.startswith("handover")]
     assert len(changes) == len(set(changes)) >= 2, changes
+
+
+def test_the_emptied_camp_is_drawn_apart_from_forces_inside(data):
+    """After the emptying of September 2013 the band is pale (and says so in the legend):
+    the dots of 'forces inside' do not run on to the end of 2013."""
+    fig = chapter("p6", data).control_figure().fig
+    alphas = sorted({round(p.get_alpha() or 1.0, 2) for p in fig.axes[0].patches
+                     if p.get_y() < 1.0 < p.get_y() + p.get_height()})
+    assert len(alphas) >= 2, alphas
+    assert "pale: the camp empty, no residents" in [
+        t.get_text() for t in fig.legends[0].get_texts()]
