@@ -548,3 +548,46 @@ def test_the_emptied_camp_is_drawn_apart_from_forces_inside(data):
     assert len(alphas) >= 2, alphas
     assert "pale: the camp empty, no residents" in [
         t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def _claim_marks(fig):
+    """Per panel of a chart of casualties, the drawn marks of sources' figures: (claim id,
+    centre in pixels, diameter in pixels)."""
+    fig.draw_without_rendering()
+    out = []
+    for ax in fig.axes:
+        marks = []
+        for line in ax.lines:
+            gid = line.get_gid() or ""
+            if gid.startswith("claim-"):
+                centre = ax.transData.transform(line.get_xydata()[0])
+                marks.append((gid, centre, line.get_markersize() * fig.dpi / 72))
+        out.append(marks)
+    return out
+
+
+@pytest.mark.parametrize("pid", PERIODS)
+def test_no_sources_mark_hides_another(pid, data):
+    """Four sources give 11 killed in the raid of July 2009: the UN's mark (Fig. 5.2) was
+    hidden under the others while the legend listed 'UN'. Every source's mark now shows:
+    no two marks' centres closer than two thirds of the smaller one."""
+    import numpy as np
+
+    fig = chapter(pid, data).casualty_figure().fig
+    for marks in _claim_marks(fig):
+        for (a, pa, da), (b, pb, db) in combinations(marks, 2):
+            dist = float(np.hypot(*(pa - pb)))
+            assert dist >= 0.66 * min(da, db), f"{pid}: {a} hides {b} ({dist:.1f} px apart)"
+
+
+def test_a_log_axis_has_no_zero_tick(data):
+    """Fig. 5.2's wounded run from 10 to 1,000 on a log axis: its ticks are powers of ten,
+    no '0' (a log axis has none)."""
+    fig = chapter("p4", data).casualty_figure().fig
+    fig.draw_without_rendering()
+    logs = [ax for ax in fig.axes if ax.get_xscale() == "symlog"]
+    assert logs, "p4's wounded are drawn on a log axis"
+    for ax in logs:
+        ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        assert ticks and "0" not in ticks, ticks
+        assert all(float(t.replace(",", "")) >= 10 for t in ticks), ticks
