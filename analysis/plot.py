@@ -615,9 +615,11 @@ def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
     for s in spells.itertuples(index=False):
         s_end = s.end_date if pd.notna(s.end_date) else end
         cid = str(s.controller)
+        # drawn as the legend shows it: the controller's colour with its hatch in white
+        # (fill_between's color= would paint the hatch in the fill's own colour: no hatch)
         ax.fill_between([max(s.start_date, start), min(s_end, end)], -0.09 * top, -0.03 * top,
-                        color=style.controller_colour(cid), hatch=style.controller_hatch(cid),
-                        lw=0, edgecolor="white")
+                        facecolor=style.controller_colour(cid),
+                        hatch=style.controller_hatch(cid), lw=0, edgecolor="white")
         if cid not in shown:
             shown.append(cid)
     x = pd.concat([pd.Series([start]), cum["start_date"], pd.Series([end])])

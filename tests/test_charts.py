@@ -617,3 +617,33 @@ def test_casualty_chart_says_no_figure_exactly_where_the_data_has_none(pid, data
         if pid == "p2":
             assert ("1994-11-01-scud-attack" in drawn) if measure == "killed" else (
                 "1994-11-01-scud-attack" in said)
+
+
+def test_cumulative_charts_strip_of_control_is_drawn_as_its_legend(book):
+    """Fig. 11.2: the strip of who held the camp had solid colours while its legend showed
+    each controller's hatch; each stretch now carries its hatch in white, as the legend."""
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import Patch
+
+    fig = book.cumulative_figure().fig
+    ax = fig.axes[0]
+    leg = fig.legends[0]
+    legend = {t.get_text(): (to_hex(h.get_facecolor()), h.get_hatch() or "")
+              for h, t in zip(leg.legend_handles, leg.get_texts()) if isinstance(h, Patch)}
+    strip = {}
+    for c in ax.collections:
+        ys = [float(v[1]) for path in c.get_paths() for v in path.vertices]
+        if ys and max(ys) < 0:   # below zero: the strip
+            face = to_hex(c.get_facecolor()[0])
+            strip[face] = (c.get_hatch() or "", to_hex(c.get_hatchcolor()[0]))
+    assert strip, "no strip of control drawn"
+    hatched = 0
+    for label, (face, hatch) in legend.items():
+        if label in ("lowest to highest",):
+            continue
+        assert face in strip, label
+        assert strip[face][0] == hatch, (label, strip[face][0], hatch)
+        if hatch:
+            hatched += 1
+            assert strip[face][1] != face, f"{label}: hatch drawn in the fill's own colour"
+    assert hatched >= 3
