@@ -312,9 +312,11 @@ def _label_changes(fig: Figure, ax, changes, band) -> None:
             left = max(line_x[i] + 2, right + gap)
             lefts.append(left)
             right = left + width[i]
-        over = right - frame.x1
-        if over > 0:   # shift the row left, as far as the frame allows
-            lefts = [x - over for x in lefts]
+        if right > frame.x1:   # push back from the frame's right edge only the labels
+            bound = frame.x1   # in the way, so the others stay at their lines
+            for k in range(len(lefts) - 1, -1, -1):
+                lefts[k] = min(lefts[k], bound - width[idx[k]])
+                bound = lefts[k] - gap
             if lefts[0] < frame.x0:
                 return None
         return lefts
@@ -334,7 +336,9 @@ def _label_changes(fig: Figure, ax, changes, band) -> None:
         for i, left in zip(idx, xs):
             texts[i].remove()
             x = mdates.num2date(to_data.transform((left, 0))[0]).replace(tzinfo=None)
-            # a leader line from the top of the change's dashed line to its label
+            # a leader line from the top of the change's dashed line to its label: to its
+            # near corner (the right one for a label pushed wholly left of its line)
+            near = (1.0, 0.0) if left + width[i] < line_x[i] else (0.0, 0.0)
             ax.annotate(changes[i][1], (changes[i][0], BAND_TOP), xytext=(x, LABEL_ROWS[r]),
                         textcoords="data", ha="left", va="bottom", fontsize=LABEL_SIZE,
                         color="#333333", zorder=5, rotation=rotation,
@@ -342,7 +346,7 @@ def _label_changes(fig: Figure, ax, changes, band) -> None:
                               "alpha": 0.85},
                         arrowprops={"arrowstyle": "-", "lw": 0.7, "color": "#444444",
                                     "ls": "--", "shrinkA": 0, "shrinkB": 0,
-                                    "relpos": (0.0, 0.0)})
+                                    "relpos": near})
 
 
 UNCERTAIN = {"facecolor": (1.0, 1.0, 1.0, 0.6), "edgecolor": "#222222", "hatch": "|||",
