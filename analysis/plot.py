@@ -8,6 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator
 
 from . import style
 from .derive import GRADE_LABELS, SOURCE_CLASS, attacks
@@ -135,7 +136,9 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     today = today or pd.Timestamp.today().normalize()
     fig, (ax,) = _new(4.8, width=NARROW) if narrow else _new(3.3)
     shown = set()
+    emptied = None   # the controller of a spell of the empty camp drawn (pale: no one inside)
     changes: list[tuple[pd.Timestamp, str]] = []
+    last_cid = None   # the controller of the spell drawn before
     band: list = []   # (bar, its label): a label is kept only where it fits inside its bar
     for s in spells.itertuples(index=False):
         s_end = s.end_date if pd.notna(s.end_date) else today
@@ -146,7 +149,10 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         shown.add(cid)
         bar = ax.barh(1.0, right - left, left=left, height=0.55,
                       color=style.controller_colour(cid), hatch=style.controller_hatch(cid),
-                      edgecolor="white", linewidth=0.8)
+                      edgecolor="white", linewidth=0.8,
+                      alpha=EMPTY_ALPHA if str(s.control_kind) == "empty_site" else 1.0)
+        if str(s.control_kind) == "empty_site":
+            emptied = cid
         band.append((bar.patches[0], ax.text(
             left + (right - left) / 2, 1.0,
             kind_label(str(s.control_kind), style.controller_label(cid)), ha="center",
@@ -156,7 +162,13 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
             # up to the top of the band: the label above is tied to it by place or leader
             ax.axvline(s.start_date, ymin=0.0, ymax=(BAND_TOP + 0.45) / 2.9,
                        color="#444444", lw=0.7, ls="--")
-            changes.append((s.start_date, BEGAN.get(str(s.began_how), str(s.began_how))))
+            said = BEGAN.get(str(s.began_how), str(s.began_how))
+            # two handovers in a row to one controller (one colour): told apart by their kind
+            # (different controllers, as in the two captures, differ by their colours already)
+            if changes and changes[-1][1].split(" (")[0] == said and cid == last_cid:
+                said = f"{said} ({kind_label(str(s.control_kind), style.controller_label(cid))})"
+            changes.append((s.start_date, said))
+        last_cid = cid
     uncertain = uncertain_bounds(spells, start, end, today)
     for lo, hi in uncertain:
         ax.barh(1.0, hi - lo, left=lo, height=0.55, zorder=2.2,
@@ -166,6 +178,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         outside = [(lo, hi) for lo, hi in ((start, period[0]), (period[1], end)) if lo < hi]
         for lo, hi in outside:
             ax.axvspan(lo, hi, zorder=3.5, **OUTSIDE).set_label(OVERLAY["outside"])
+    ax.set_xlim(start, end)   # before the attacks: their marks are set apart on screen
     att = attacks(events)
     att = att[(att["place"].astype("string") == "ashraf")
               & (att["start_date"] >= start) & (att["start_date"] <= end)]
@@ -179,9 +192,20 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         ys = -STACK_STEP * rows
         ax.vlines(att["start_date"], ys, 0.7, color="#666666", lw=0.6)
         # a date known only between two dates: a bar from the first to the last possible day
-        wide = att[_uncertain_date(att)]
+        ranged = _uncertain_date(att).fillna(False).to_numpy(bool)
+        wide = att[ranged]
+        # only a bar wide enough to see is drawn (and then listed in the legend)
+        px = ax.transData.transform(np.column_stack([
+            mdates.date2num(wide["end_date"]), np.zeros(len(wide))]))[:, 0] - \
+            ax.transData.transform(np.column_stack([
+                mdates.date2num(wide["start_date"]), np.zeros(len(wide))]))[:, 0] \
+            if len(wide) else np.zeros(0)
+        seen = px >= BAR_MIN_PX
+        # each bar on its attack's row (stack_rows may have moved the mark down)
+        wide_ys = ys[ranged][seen]
+        wide = wide[seen]
         if len(wide):
-            ax.hlines(np.zeros(len(wide)), wide["start_date"], wide["end_date"],
+            ax.hlines(wide_ys, wide["start_date"], wide["end_date"],
                       color="#444444", lw=2.2, zorder=2)
         partisan = _partisan_only(att)
         unknown = att["killed_best"].isna().to_numpy()
@@ -208,12 +232,17 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     handles = [Patch(facecolor=style.controller_colour(c), hatch=style.controller_hatch(c),
                      edgecolor="white", label=style.controller_label(c))
                for c in style.CONTROLLERS if c in shown]
+    if emptied:
+        handles.append(Patch(facecolor=style.controller_colour(emptied),
+                             hatch=style.controller_hatch(emptied), alpha=EMPTY_ALPHA, edgecolor="white",
+                             label="pale: the camp empty, no residents"))
     if uncertain:
         handles.append(Patch(**UNCERTAIN, label="faded |||: change dated only to year/month"))
     if outside:
         handles.append(Patch(**OUTSIDE, label="grey: outside this chapter's years"))
     if len(att):
-        for n in (1, 10, 50):
+        has = att["killed_best"].notna()
+        for n in (1, 10, 50) if has.any() else ():
             handles.append(Line2D([], [], marker="o", ls="", markersize=np.sqrt(18 + 9 * np.sqrt(n)),
                                   markerfacecolor=style.OKABE_ITO["vermillion"],
                                   markeredgecolor="black",
@@ -227,12 +256,16 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
                                   markerfacecolor="white",
                                   markeredgecolor=style.OKABE_ITO["vermillion"],
                                   label="hollow: partisan sources only"))
-        if _uncertain_date(att).any():
+        if len(wide):
             handles.append(Line2D([], [], color="#444444", lw=2.2,
                                   label="bar: date known only within a range"))
     fig.legend(handles=handles, loc="outside lower center", ncols=1 if narrow else 3)
     _label_changes(fig, ax, changes, band)
     return fig
+
+
+EMPTY_ALPHA = 0.35   # a spell of the emptied camp: pale, so "forces inside" ends at the emptying
+BAR_MIN_PX = 6   # pixels: a date range narrower than this is drawn as its mark alone
 
 
 BAND_TOP = 1.0 + 0.55 / 2   # the top of the band of control, in the axis' units
@@ -279,9 +312,11 @@ def _label_changes(fig: Figure, ax, changes, band) -> None:
             left = max(line_x[i] + 2, right + gap)
             lefts.append(left)
             right = left + width[i]
-        over = right - frame.x1
-        if over > 0:   # shift the row left, as far as the frame allows
-            lefts = [x - over for x in lefts]
+        if right > frame.x1:   # push back from the frame's right edge only the labels
+            bound = frame.x1   # in the way, so the others stay at their lines
+            for k in range(len(lefts) - 1, -1, -1):
+                lefts[k] = min(lefts[k], bound - width[idx[k]])
+                bound = lefts[k] - gap
             if lefts[0] < frame.x0:
                 return None
         return lefts
@@ -301,7 +336,9 @@ def _label_changes(fig: Figure, ax, changes, band) -> None:
         for i, left in zip(idx, xs):
             texts[i].remove()
             x = mdates.num2date(to_data.transform((left, 0))[0]).replace(tzinfo=None)
-            # a leader line from the top of the change's dashed line to its label
+            # a leader line from the top of the change's dashed line to its label: to its
+            # near corner (the right one for a label pushed wholly left of its line)
+            near = (1.0, 0.0) if left + width[i] < line_x[i] else (0.0, 0.0)
             ax.annotate(changes[i][1], (changes[i][0], BAND_TOP), xytext=(x, LABEL_ROWS[r]),
                         textcoords="data", ha="left", va="bottom", fontsize=LABEL_SIZE,
                         color="#333333", zorder=5, rotation=rotation,
@@ -309,7 +346,7 @@ def _label_changes(fig: Figure, ax, changes, band) -> None:
                               "alpha": 0.85},
                         arrowprops={"arrowstyle": "-", "lw": 0.7, "color": "#444444",
                                     "ls": "--", "shrinkA": 0, "shrinkB": 0,
-                                    "relpos": (0.0, 0.0)})
+                                    "relpos": near})
 
 
 UNCERTAIN = {"facecolor": (1.0, 1.0, 1.0, 0.6), "edgecolor": "#222222", "hatch": "|||",
@@ -381,6 +418,7 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
     fig, axes = _new(height, ncols=len(measures), sharey=True)
     ypos = np.arange(len(att))
     used = set()
+    marks: list = []   # (axes, row, mark) of every source's figure: set apart once laid out
     tabbed: set[str] = set()
     for ax, measure in zip(axes, measures):
         low, best, high = (f"{measure}_low", f"{measure}_best", f"{measure}_high")
@@ -403,15 +441,15 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
             mine = claims[(claims["event_id"] == e.event_id) & (claims["measure"] == measure)
                           & (claims["group"].astype("string") == "residents")]
             mine = mine.sort_values(["point", "claim_id"], kind="stable")
-            offsets = np.linspace(-0.22, 0.22, len(mine)) if len(mine) > 1 else [0.0]
-            for dy, c in zip(offsets, mine.itertuples(index=False)):
+            for c in mine.itertuples(index=False):
                 cls = c.source_class if isinstance(c.source_class, str) else "Other"
                 marker, colour = style.SOURCE_MARKERS[cls]
                 used.add(cls)
                 open_ = str(c.qualifier) in ("at_least", "up_to")
-                mark, = ax.plot([c.point], [y + dy], ls="", marker=marker, ms=float(np.sqrt(26)),
+                mark, = ax.plot([c.point], [y], ls="", marker=marker, ms=float(np.sqrt(26)),
                                 zorder=3, mfc="white" if open_ else colour, mec=colour,
                                 mew=0.9)
+                marks.append((ax, y, mark))
                 link(fig, mark, f"claim-{c.claim_id}", url,
                      f"{c.quoted}: {fmt_count(c.point)} {measure}"
                      f"{' (' + str(c.qualifier).replace('_', ' ') + ')' if open_ else ''}. "
@@ -421,9 +459,14 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
         top = float(values.max()) if len(values) else 1.0
         positive = values[values > 0]
         if len(positive) and top / float(positive.min()) > 40:
-            # figures from one to hundreds: a scale linear up to 10, logarithmic above
+            # figures from one to hundreds: a scale linear up to 10, logarithmic above; its
+            # ticks are the powers of ten from 10 (no "0" on an axis labelled logarithmic)
             ax.set_xscale("symlog", linthresh=10, linscale=0.6)
             ax.set_xlim(-0.6, top * 1.5)
+            ax.xaxis.set_major_locator(FixedLocator(
+                [10.0 ** k for k in range(1, int(np.log10(top * 1.5)) + 1)]))
+            ax.xaxis.set_major_formatter(lambda v, _: fmt_count(v))
+            ax.xaxis.set_minor_locator(FixedLocator([]))
             ax.set_xlabel(f"{measure} (log scale)")
         else:
             ax.set_xlim(-0.04 * max(top, 1), max(top, 1) * 1.08)
@@ -441,7 +484,46 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
                        color=style.SOURCE_MARKERS[c][1], label=c)
                 for c in style.SOURCE_MARKERS if c in used]
     fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    for _ in range(4):   # a row too crowded for its marks: a taller chart, then again
+        if not _set_apart(fig, marks):
+            break
+        fig.set_figheight(fig.get_figheight() * 1.2)
     return fig
+
+
+CLAIM_ROW = 0.45   # axis units: the farthest a source's mark moves from its attack's row
+CLAIM_TOUCH = 0.75   # share of a mark's width by which two marks must stand apart
+
+
+def _set_apart(fig: Figure, marks: list) -> int:
+    """Moves the marks of sources' figures up or down within their attack's row so that no
+    mark hides another (four sources giving 11 killed in 2009 hid the UN's): once the figure
+    is laid out, each mark, in the order drawn, takes the first height (the row, then a mark's
+    width above, below, two widths above...) where it meets no mark already placed.
+    Returns how many marks found no such height (each then takes the least crowded one)."""
+    if not marks:
+        return 0
+    fig.draw_without_rendering()   # the layout: the axes' final size in pixels
+    placed: dict = {}
+    crowded = 0
+    for ax, row, mark in marks:
+        x = ax.transData.transform((mark.get_xdata()[0], row))[0]
+        unit = abs(ax.transData.transform((0, 1))[1] - ax.transData.transform((0, 0))[1])
+        # two marks closer than this (pixels) hide one another; they may touch by a quarter
+        width = (mark.get_markersize() * fig.dpi / 72 + 1.5) * CLAIM_TOUCH
+        step = width / unit
+        heights = [0.0] + [sign * k * step for k in range(1, int(CLAIM_ROW / step) + 1)
+                           for sign in (1, -1)]
+        others = placed.setdefault((id(ax), row), [])
+
+        def clashes(dy):
+            return sum(abs(x - ox) < width and abs(dy - oy) * unit < width for ox, oy in others)
+
+        dy = min(heights, key=clashes)   # the first free height; if none, the least crowded
+        crowded += clashes(dy) > 0
+        others.append((x, dy))
+        mark.set_ydata([row + dy])
+    return crowded
 
 
 def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
@@ -459,30 +541,54 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
         return fig
     data = data.assign(point=data["value_min"].fillna(data["value_max"]),
                        upper=data["value_max"].fillna(data["value_min"]))
-    for place, grp in data.groupby("place", observed=True, sort=False):
+    inferred = data["source_key"].astype("string") == INFERRED_SOURCE
+    step = {"year": pd.DateOffset(years=1), "month": pd.DateOffset(months=1)}
+    precision = data["date_precision"].astype("string").fillna("day")
+    vague = precision.isin(list(step)).to_numpy(bool)
+    for place, grp in data[~inferred].groupby("place", observed=True, sort=False):
         colour = style.PLACE_COLOURS.get(str(place), style.OKABE_ITO["grey"])
-        closed = grp[grp["qualifier"].astype("string").isin(["exact", "about"])]
-        opened = grp[~grp.index.isin(closed.index)]
         marker = style.PLACE_MARKERS.get(str(place), "o")
         ax.vlines(grp["date"], grp["point"], grp["upper"], color=colour, lw=1.5)
-        ax.scatter(closed["date"], closed["point"], color=colour, s=26, zorder=3, marker=marker,
+        ax.scatter([], [], color=colour, s=26, marker=marker,
                    label=style.PLACES.get(str(place), str(place)))
-        ax.scatter(opened["date"], opened["point"], facecolor="white", edgecolor=colour,
-                   s=26, zorder=3, marker=marker)
-    ax.set_ylim(bottom=0, top=float(data["upper"].max()) * 1.08)
+        for r, fuzzy in zip(grp.itertuples(index=False), vague[data.index.get_indexer(
+                grp.index)]):
+            closed = str(r.qualifier) in ("exact", "about")
+            x = r.date
+            if fuzzy:   # a count dated only to its year or month: drawn across it, faded
+                hi = r.date + step[str(r.date_precision)]
+                ax.hlines(r.point, r.date, hi, color=colour, lw=3, alpha=0.45, zorder=2)
+                x = r.date + (hi - r.date) / 2
+            ax.scatter([x], [r.point], zorder=3, marker=marker, s=26,
+                       facecolor=colour if closed else "white", edgecolor=colour,
+                       alpha=0.55 if fuzzy else 1.0, clip_on=False)
+    zeros = data[inferred]
+    if len(zeros):
+        ax.scatter(zeros["date"], zeros["point"], marker="x", s=30, color="#555555", zorder=3,
+                   label="no one left (the editors' inference, not a count)", clip_on=False)
+    top = float(data["upper"].max())
+    ax.set_ylim(bottom=-0.05 * top, top=top * 1.1)   # no mark cut by the axis
     ax.set_ylabel("residents")
-    ax.yaxis.set_major_formatter(lambda v, _: fmt_count(v))
+    ax.yaxis.set_major_formatter(lambda v, _: fmt_count(v) if v >= 0 else "")
     ax.grid(axis="y", color="#EEEEEE", lw=0.6)
     ax.set_axisbelow(True)
-    if len(data):
-        lo = start if start is not None else data["date"].min() - pd.Timedelta(days=200)
-        hi = end if end is not None else data["date"].max() + pd.Timedelta(days=200)
-        _date_axis(ax, lo, hi)
+    lo = start if start is not None else data["date"].min() - pd.Timedelta(days=200)
+    hi = end if end is not None else data["date"].max() + pd.Timedelta(days=200)
+    # the window is the chapter's years, no wider (no chart runs past the book's last year):
+    # a mark on its first or last day is drawn whole over the edge (clip_on=False above)
+    _date_axis(ax, lo, hi)
     handles, _ = ax.get_legend_handles_labels()
-    handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white",
-                          markeredgecolor="#555555", label="open: at least / up to"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=4)
+    if (~data["qualifier"].astype("string").isin(["exact", "about"])).any():
+        handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white",
+                              markeredgecolor="#555555", label="open: at least / up to"))
+    if vague.any():
+        handles.append(Line2D([], [], color="#555555", lw=3, alpha=0.45, marker="o",
+                              label="faded: dated only to the year or month"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=3)
     return fig
+
+
+INFERRED_SOURCE = "editors-inference"   # a zero the editors infer, no source's count
 
 
 def period_totals(totals: pd.DataFrame, measure: str = "killed") -> Figure:
@@ -513,9 +619,11 @@ def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
     for s in spells.itertuples(index=False):
         s_end = s.end_date if pd.notna(s.end_date) else end
         cid = str(s.controller)
+        # drawn as the legend shows it: the controller's colour with its hatch in white
+        # (fill_between's color= would paint the hatch in the fill's own colour: no hatch)
         ax.fill_between([max(s.start_date, start), min(s_end, end)], -0.09 * top, -0.03 * top,
-                        color=style.controller_colour(cid), hatch=style.controller_hatch(cid),
-                        lw=0, edgecolor="white")
+                        facecolor=style.controller_colour(cid),
+                        hatch=style.controller_hatch(cid), lw=0, edgecolor="white")
         if cid not in shown:
             shown.append(cid)
     x = pd.concat([pd.Series([start]), cum["start_date"], pd.Series([end])])
@@ -542,8 +650,11 @@ def claims_by_source(table: pd.DataFrame) -> Figure:
     fig, (ax,) = _new(2.9)
     t = table.drop(columns="all").iloc[::-1]
     left = np.zeros(len(t))
-    colours = [style.OKABE_ITO[c] for c in ("vermillion", "orange", "blue", "sky", "green")]
-    hatches = ["", "//", "..", "\\\\", "xx"]
+    colours = [style.OKABE_ITO[c] for c in ("vermillion", "orange", "blue", "sky", "green")] \
+        + ["#882255"]
+    hatches = ["", "//", "..", "\\\\", "xx", "++"]
+    if len(t.columns) > len(colours):   # zip would silently leave a measure out
+        raise ValueError(f"no colour for the measures {list(t.columns[len(colours):])}")
     for (measure, colour, hatch) in zip(t.columns, colours, hatches):
         vals = t[measure].to_numpy(float)
         ax.barh(t.index, vals, left=left, color=colour, hatch=hatch, edgecolor="white",

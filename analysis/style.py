@@ -33,13 +33,13 @@ CONTROLLERS = {  # id -> (label, colour, hatch); the one place a controller's lo
 
 SOURCE_MARKERS = {  # source class -> (marker, colour)
     "UN": ("o", OKABE_ITO["blue"]),
-    "NGOs": ("s", OKABE_ITO["green"]),
+    "NGOs": ("s", "#882255"),   # Tol's wine: no controller's colour
     "Academic and courts": ("*", OKABE_ITO["sky"]),
     "Press": ("^", OKABE_ITO["black"]),
     "Encyclopedia": ("P", OKABE_ITO["grey"]),
-    "Governments": ("D", OKABE_ITO["vermillion"]),
+    "Governments": ("D", "#999933"),   # Tol's olive: no controller's colour
     "MEK / NCRI": ("v", OKABE_ITO["orange"]),
-    "Iranian-state-aligned": ("X", OKABE_ITO["purple"]),
+    "Iranian-state-aligned": ("X", "#332288"),   # Tol's indigo: not Badr's purple
     "Other": (".", OKABE_ITO["grey"]),
 }
 
