@@ -223,9 +223,14 @@ class _Base:
         und = derive.unquantified_disagreements(self.data.claims, self.data.unquantified,
                                                 self.data.sources, events["event_id"].tolist())
         if dis.empty and und.empty:
-            return _markdown(":::{note} Sources agree\nNo two sources give different numbers "
-                             "for the events of this chapter, and no account without a number "
-                             "differs from another.\n:::\n")
+            # a titled admonition: a {note} takes its argument for body text ("Note: Sources
+            # agree No two sources ..."); the title speaks of numbers only, since the chapter
+            # may still tell disputes about other questions
+            return _markdown(":::{admonition} No conflicting numbers\n:class: note\n\n"
+                             "No two sources give different numbers of casualties for the "
+                             "events of this chapter, and no account without a number differs "
+                             "from another. The disputes the chapter tells are about other "
+                             "questions.\n:::\n")
         # each bullet names the attack by its date: several attacks share a title
         titles = {e.event_id: f"{md_escape(e.title)}, "
                   f"{md_escape(fmt_span(e.start_date, e.end_date, e.date_precision))}"
