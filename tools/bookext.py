@@ -600,14 +600,14 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
                                _raw(f"\\BookRoomForAll{{{least}}}{{{five}}}{{{whole}}}"))
             done.add(id(table))
     # any other table: kept on one page when it is short (a claims table of a few rows had
-    # one row carried over to the next page)
+    # one row carried over to the next page); a longer one asks for nothing (least = five =
+    # 0) and breaks as before (a register table of tall rows fills the page it starts on)
     for table in list(doctree.findall(nodes.table)):
         if id(table) in done or table.parent is None:
             continue
-        least, five = _estimated_lines(table, rows=2), _estimated_lines(table)
         whole = _estimated_lines(table, rows=None)
         table.parent.insert(table.parent.index(table),
-                            _raw(f"\\BookRoomForAll{{{least}}}{{{five}}}{{{whole}}}"))
+                            _raw(f"\\BookRoomForAll{{0}}{{0}}{{{whole}}}"))
 
 
 def _unbroken_grades_in_latex(app, doctree, docname):
