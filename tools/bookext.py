@@ -34,9 +34,9 @@
    declares, cut down to the glyphs the site uses. Every page then needs a few hundred KB.
 10. PDF page breaks, with one threshold, ROOM (a share of the text block): LATEX_PAGE_RULES
    in the LaTeX preamble; a heading or paragraph that opens a table asks for room for its
-   first rows (the LaTeX macro BookRoomFor), or for the whole table where it takes no more
-   than ROOM of a page (BookRoomForAll: a short table is never broken); tests/test_pdf.py
-   imports ROOM.
+   first rows (the LaTeX macro BookRoomFor), and a short table that does not fit where it
+   starts goes whole to the next page when no more than ROOM is free (BookRoomForAll);
+   tests/test_pdf.py imports ROOM.
 """
 from __future__ import annotations
 
@@ -490,12 +490,16 @@ LATEX_PAGE_RULES = r"""
   \dimen@ii=#1\baselineskip \ifdim\dimen@ii>\dimen@ \dimen@=\dimen@ii \fi
   \Needspace{\dimen@}\endgroup
   \book@getfree \ifdim\book@free>\bookroom \global\book@filltrue \else \global\book@fillfalse \fi}
-% \BookRoomForAll{least}{five}{all}, before a short table or what introduces it: when the whole
-% table (all: what introduces it, caption, header and every row) takes no more than \bookroom,
-% a page break unless it all fits (then it never breaks: moving it leaves less than \bookroom
-% empty); a longer table gets \BookRoomFor{least}{five}
-\newcommand\BookRoomForAll[3]{\par\begingroup\dimen@=#3\baselineskip
-  \ifdim\dimen@>\bookroom \endgroup\BookRoomFor{#1}{#2}\else\endgroup\BookRoomFor{#3}{#3}\fi}
+% \BookRoomForAll{least}{five}{all}, before a table or what introduces it: a short table (all:
+% what introduces it, caption, header and every row, within .8\textheight) that does not fit
+% where it starts goes whole to the next page when no more than \bookroom is free there (the
+% page is left less than a third empty; with more free, its rows fill the page as before);
+% then \BookRoomFor{least}{five}
+\newcommand\BookRoomForAll[3]{\par\book@getfree
+  \dimen@=#3\baselineskip \dimen@ii=.8\textheight
+  \ifdim\dimen@<\dimen@ii \ifdim\book@free<\dimen@ \ifdim\book@free>\bookroom \else
+    \newpage \fi\fi\fi
+  \BookRoomFor{#1}{#2}}
 % no table breaks after fewer than five rows: no page break after body rows 1 to 4 (each body
 % row but the last ends with \sphinxhline, empty in the booktabs style), unless the table, or
 % the heading or paragraph that introduces it (\BookRoomFor), starts with more than \bookroom
@@ -600,8 +604,8 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
                                _raw(f"\\BookRoomForAll{{{least}}}{{{five}}}{{{whole}}}"))
             done.add(id(table))
     # any other table: kept on one page when it is short (a claims table of a few rows had
-    # one row carried over to the next page); a longer one asks for nothing (least = five =
-    # 0) and breaks as before (a register table of tall rows fills the page it starts on)
+    # one row carried over to the next page); it asks for no rows of its own (least = five =
+    # 0), so a longer one breaks as before (a register table of tall rows fills the page)
     for table in list(doctree.findall(nodes.table)):
         if id(table) in done or table.parent is None:
             continue
