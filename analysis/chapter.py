@@ -185,14 +185,20 @@ class _Base:
                 "Sources of each numbered event:")
         return _markdown(table + "\n" + note + "\n\n" + sources + "\n")
 
-    def claims_table(self, claim_ids: list[str], caption: str, name: str):
-        """Competing figures as a small numbered table, one row per claim in the order given:
-        the figure, what it counts (whose killed or wounded), who gave it (marked where the
+    def claims_table(self, claim_ids: list[str], caption: str, name: str,
+                     by_date: bool = False):
+        """Competing figures as a small numbered table, one row per claim in the order given
+        (with ``by_date``: by the claim's date, undated last, then by who gave the figure,
+        within each run of rows that count one thing, the runs in the order given): the
+        figure, what it counts (whose killed or wounded), who gave it (marked where the
         source is flagged as unreliable or known only second-hand), when (the claim's date,
-        or 'undated'), and the source. A chapter's paragraph names a few of them and points
-        to the table for the rest. Refuses (ValueError) a table that leaves out the lowest or
-        the highest residents' figure of a measure it shows: the range printed in the
-        chapter's table of events must come from rows the reader sees."""
+        or 'undated'), and the source. Where every row counts the same thing, the Counts
+        column is left out (a phone shows four columns without scrolling) and the caption
+        must say what the table counts (ValueError otherwise). A chapter's paragraph names a
+        few of the figures and points to the table for the rest. Refuses (ValueError) a table
+        that leaves out the lowest or the highest residents' figure of a measure it shows:
+        the range printed in the chapter's table of events must come from rows the reader
+        sees."""
         if not claim_ids:
             raise ValueError(f"claims_table {name}: no claim ids given")
         by_id = self.claims.set_index("claim_id")  # joined to sources: flagged
@@ -205,18 +211,47 @@ class _Base:
         if missing:
             raise ValueError(f"claims_table {name}: " + "; ".join(missing) + ". Add the "
                              "claim (flagged and second-hand figures are marked as such)")
+        if by_date:
+            runs: dict[tuple[str, str], int] = {}
+            for c in claim_ids:
+                runs.setdefault((str(by_id.at[c, "measure"]), str(by_id.at[c, "group"])),
+                                len(runs))
+
+            def when(c):
+                d = by_id.at[c, "claim_date"]
+                return (pd.isna(d), "" if pd.isna(d) else pd.Timestamp(d).isoformat())
+            # ties (one giver, one date: a hospital's successive counts) keep the order given
+            claim_ids = sorted(claim_ids, key=lambda c: (
+                runs[(str(by_id.at[c, "measure"]), str(by_id.at[c, "group"]))], *when(c),
+                str(by_id.at[c, "quoted"]).lower()))
         rows = [by_id.loc[c] for c in claim_ids]
+        counts = [f"{GROUP_LABELS.get(str(r.group), str(r.group).replace('_', ' '))} "
+                  f"{r.measure}" for r in rows]
         frame = pd.DataFrame({
             "Figure": [fmt_claim(r.qualifier, r.value_min, r.value_max) for r in rows],
-            "Counts": [f"{GROUP_LABELS.get(str(r.group), str(r.group).replace('_', ' '))} "
-                       f"{r.measure}" for r in rows],
+            "Counts": counts,
             "Given by": [str(r.quoted) + _mark(r) for r in rows],
             "Date": [fmt_date(r.claim_date) if pd.notna(r.claim_date) else "undated"
                      for r in rows],
             "Source": [cite(r.source_key) for r in rows],
         })
+        widths = [11, 17, 32, 17, 23]
+        if len(set(counts)) == 1:
+            # one measure of one group: the column would repeat one phrase on every row, so
+            # the caption says it instead
+            r = rows[0]
+            said = [str(r.measure)] + ([] if str(r.group) == "residents" else
+                                       [GROUP_LABELS.get(str(r.group), str(r.group))])
+            unsaid = [w for w in said if w.lower() not in caption.lower()]
+            if unsaid:
+                raise ValueError(f"claims_table {name}: every row counts {counts[0]}, so the "
+                                 f"table has no Counts column and its caption must say what "
+                                 f"it counts ({', '.join(repr(w) for w in unsaid)} not in "
+                                 f"{caption!r})")
+            frame = frame.drop(columns="Counts")
+            widths = [14, 36, 22, 28]
         table = md_table(frame, caption, name, escape={"Figure", "Counts", "Given by", "Date"},
-                         widths=[11, 17, 32, 17, 23])
+                         widths=widths)
         marks = {m for r in rows for m in ("flagged", "second-hand") if m in _mark(r)}
         if not marks:
             return _markdown(table)
@@ -238,9 +273,14 @@ class _Base:
         und = derive.unquantified_disagreements(self.data.claims, self.data.unquantified,
                                                 self.data.sources, events["event_id"].tolist())
         if dis.empty and und.empty:
-            return _markdown(":::{note} Sources agree\nNo two sources give different numbers "
-                             "for the events of this chapter, and no account without a number "
-                             "differs from another.\n:::\n")
+            # a titled admonition: a {note} takes its argument for body text ("Note: Sources
+            # agree No two sources ..."); the title speaks of numbers only, since the chapter
+            # may still tell disputes about other questions
+            return _markdown(":::{admonition} No conflicting numbers\n:class: note\n\n"
+                             "No two sources give different numbers of casualties for the "
+                             "events of this chapter, and no account without a number differs "
+                             "from another. The disputes the chapter tells are about other "
+                             "questions.\n:::\n")
         # each bullet names the attack by its date: several attacks share a title
         titles = {e.event_id: f"{md_escape(e.title)}, "
                   f"{md_escape(fmt_span(e.start_date, e.end_date, e.date_precision))}"
@@ -250,11 +290,25 @@ class _Base:
             return "" if str(group) == "residents" else \
                 f" ({md_escape(str(group).replace('_', ' '))})"
 
-        def figure(c) -> str:
+        def figure(c, keys=None) -> str:
+            keys = keys or [c.source_key]
             if str(c.qualifier) == "unquantified":
-                return f"casualties without a number ({md_escape(c.quoted)}, {cite(c.source_key)})"
+                return f"casualties without a number ({md_escape(c.quoted)}, {cite(keys)})"
             return (f"{fmt_claim(c.qualifier, c.value_min, c.value_max)} "
-                    f"({md_escape(c.quoted)}, {cite(c.source_key)}{_caveat(c)})")
+                    f"({md_escape(c.quoted)}, {cite(keys)}{_caveat(c)})")
+
+        def per_witness(grp) -> str:
+            """One entry per witness and figure: copies of one text (a witness group, such as
+            the Wikipedia texts) giving the same figure are one witness, cited once with all
+            their keys; the entries keep the order of the claims."""
+            same = grp.assign(
+                _w=grp["witness_group"].astype("string").fillna(grp["source_key"].astype("string")),
+                _f=grp["qualifier"].astype("string") + ":"
+                + grp["value_min"].astype("string").fillna("") + "-"
+                + grp["value_max"].astype("string").fillna(""))
+            return "; ".join(
+                figure(next(one.itertuples(index=False)), list(dict.fromkeys(one["source_key"])))
+                for _, one in same.groupby(["_w", "_f"], sort=False, observed=True, dropna=False))
 
         if dis.empty:
             lines = [":::{admonition} Numbers agree, accounts differ", ":class: warning", "",
@@ -265,7 +319,7 @@ class _Base:
             lines = [":::{admonition} Sources disagree", ":class: warning", ""]
         for (eid, measure, group), grp in dis.groupby(["event_id", "measure", "group"],
                                                        sort=False, observed=True):
-            who = "; ".join(figure(c) for c in grp.itertuples(index=False))
+            who = per_witness(grp)
             lines.append(f"- **{titles.get(eid, md_escape(eid))}**, {measure}{whom(group)}: "
                          f"{who}.")
         if not dis.empty and not und.empty:

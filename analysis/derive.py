@@ -56,6 +56,7 @@ GRADE_LABELS = {"confirmed": "confirmed", "corroborated": "corroborated",
 GRADE_RULE = """\
 Every event is graded from its attestations (attestations.csv): one row per source that reports
 it, with the source's own words. Only what the sources say counts:
+
 - only a row with a quote counts, and only if the source itself says the event happened
   (``attests`` holds 'occurred'); a row without a quote (print only, paywalled, audio, not in
   any stored copy) counts for nothing;
@@ -68,7 +69,9 @@ it, with the source's own words. Only what the sources say counts:
   or the source is flagged as unreliable;
 - a first-hand witness is a source reporting on its own account (``stance`` 'first_hand') or
   the acting body's own record of its own act ('own_act').
-The first grade that applies is the event's:
+
+The grades, in order; the first grade that applies is the event's:
+
 - contested: the sources dispute who was responsible (``perpetrator_status`` 'disputed');
 - confirmed: the acting body's own record of the act (a Federal Register notice, an Official
   Journal, a court judgment, Hansard, a UN body's release about its own action) establishes it;
@@ -307,7 +310,8 @@ def grade_of(mine: pd.DataFrame, perpetrator_status: str = "") -> tuple[str, str
                                  f"{n_indep} independent witnesses, at most one of them "
                                  "first-hand")
     if len(mine):
-        return "partisan_only", (f"{len(mine)} quoted witness(es), none independent")
+        return "partisan_only", ("one quoted witness, not independent" if len(mine) == 1 else
+                                 f"{len(mine)} quoted witnesses, none independent")
     return "partisan_only", "no attestation with a quote"
 
 

@@ -259,6 +259,33 @@ def test_every_grade_has_a_meaning():
     assert set(derive.GRADE_MEANINGS) == set(derive.GRADES)
 
 
+def test_partisan_grade_reason_counts_witnesses_in_words():
+    """The reason printed for a partisan-only grade reads as English ("one quoted witness",
+    "2 quoted witnesses"), not "1 quoted witness(es)"."""
+    ev = _events(("e", "", None))
+    one = derive.grades(ev, claims(), RANKED, _att(("mek", "first_hand", None, Q, "occurred")),
+                        why=True)["e"]
+    two = derive.grades(ev, claims(), RANKED, _att(("mek", "first_hand", None, Q, "occurred"),
+                                                   ("agg", "first_hand", None, Q, "occurred")),
+                        why=True)["e"]
+    assert "witness(es)" not in one + two
+    assert "one quoted witness, not independent" in one
+    assert "2 quoted witnesses, none independent" in two
+
+
+def test_grade_rule_prints_its_definitions_and_its_grades_as_two_lists():
+    """In the methods chapter the definitions (what counts, what a witness is) and the grades
+    are two lists: without a blank line the sentence introducing the grades ran on inside the
+    last definition and the grades continued the same list."""
+    from markdown_it import MarkdownIt
+    toks = MarkdownIt().parse(derive.GRADE_RULE)
+    top = [t.type for t in toks if t.level == 0 and t.type.endswith("_open")]
+    assert top == ["paragraph_open", "bullet_list_open", "paragraph_open", "bullet_list_open"]
+    lists = [i for i, t in enumerate(toks) if t.type == "bullet_list_open" and t.level == 0]
+    second = " ".join(t.content for t in toks[lists[1]:] if t.type == "inline")
+    assert second.startswith("contested") and "first-hand witness is" not in second
+
+
 def test_an_undated_claim_ranks_after_a_dated_one_of_its_kind():
     c = claims(("a", "e", "killed", 26, 26, "exact", "un1", "UN", "2015-10-30", "residents", ""),
                ("b", "e", "killed", 24, 24, "exact", "un1", "UNHCR", None, "residents", ""))

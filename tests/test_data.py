@@ -339,7 +339,7 @@ def test_no_chapter_quotes_a_figure_of_a_flagged_source(d):
 
 
 def test_sources_agree_box_speaks_of_numbers_and_names_accounts_that_differ():
-    """The chapters' 'Sources agree' box says 'numbers', not 'figures', and does not claim
+    """The chapters' "No conflicting numbers" box says 'numbers', not 'figures', and does not claim
     agreement where the sides' accounts differ without a number: in p2, the MEK's denial of
     casualties of the 1994 strike against Tehran radio's 'heavy casualties', linked to the
     event. Unquantified accounts stay out of the figures (counts and charts)."""
@@ -350,6 +350,10 @@ def test_sources_agree_box_speaks_of_numbers_and_names_accounts_that_differ():
     c1 = Chapter("p1", data, glue=False)
     p1 = str(c1.disagreements(c1.events).data)
     assert "No two sources give different numbers" in p1 and "different figures" not in p1
+    # the box's title is a title (a {note} directive took it for body text: "Sources agree No two
+    # sources ..."), and it does not read as denying the disputes the chapter tells
+    assert p1.startswith(":::{admonition} No conflicting numbers\n:class: note\n")
+    assert "Sources agree" not in p1 and "other questions" in p1
     ch = Chapter("p2", data, glue=False)
     p2 = str(ch.disagreements(ch.events).data)
     assert "Sources agree" not in p2
@@ -412,3 +416,55 @@ def test_police_search_injured_cited_to_the_report_that_gives_them():
     claims = load(ROOT / "data").claims.set_index("claim_id")
     assert claims.loc[key, "source_key"] in first_cite, first_cite
     assert "nejat-15015-albanian-police" not in first_cite
+
+
+def test_raid_tables_run_by_date_and_the_box_names_each_witness_once():
+    """Tables 6.1/6.2 (p5) were in no order a reader could follow, and the 'Sources disagree'
+    box listed Wikipedia's 318 wounded three times (three copies of one text) though the table
+    gives it once. With by_date the rows run by date (undated last), then by who gave the
+    figure, within each run of rows that count one thing (the residents, then the security
+    forces); a giver's counts of one day keep the order given (the hospital's rising counts);
+    the box gives one entry per witness and figure, citing every copy."""
+    from analysis.chapter import Chapter
+    ch = Chapter("p5", load(ROOT / "data"), glue=False)
+    ids = ["2011-04-08-raid--article-318", "2011-04-08-raid--antiwar-soldiers-13",
+           "2011-04-08-raid--mek-350", "2011-04-08-raid--es-wikipedia-320",
+           "2011-04-08-raid--hrw-mek-300", "2011-04-08-raid--hospital-wounded-13",
+           "2011-04-08-raid--hospital-wounded-16", "2011-04-08-raid--hospital-wounded-39",
+           "2011-04-08-raid--hospital-security-6"]
+    table = str(ch.claims_table(ids, "People wounded, by date", "tbl-x", by_date=True).data)
+    rows = [ln.split(" | ") for ln in table.splitlines()
+            if ln.startswith("| ") and not ln.startswith(("| Figure", "| ---"))]
+    residents = [r for r in rows if r[1] == "residents wounded"]
+    assert rows[:len(residents)] == residents, rows     # one run, then the security forces
+    assert [r[3] for r in residents[:4]] == ["8 April 2011"] * 4 and residents[-1][3] == "undated"
+    assert [r[0] for r in residents[:3]] == ["| 13", "| 16", "| 39"], residents
+    assert [r[2] for r in rows[len(residents):]] == ["Antiwar\\.com", "Baquba hospital"], rows
+    box = str(ch.sources_disagree().data)
+    wounded = next(ln for ln in box.splitlines() if "wounded:" in ln and "April 2011" in ln)
+    assert len(re.findall(r"\b318 \(", wounded)) == 1, wounded
+    assert "wikipedia-camp-ashraf-raid-2011" in wounded   # the copies still cited
+
+
+def test_claims_table_of_one_measure_has_no_counts_column_and_says_it_in_its_caption():
+    """A claims table whose rows all count one thing (only residents killed) repeated
+    'residents killed' on every row in a fifth column, and Table 6.1 scrolled sideways on a
+    phone: the column is left out and the caption says the measure; a caption that does not
+    is refused. A table of two measures or groups keeps the column."""
+    from analysis.chapter import Chapter
+    ch = Chapter("p5", load(ROOT / "data"), glue=False)
+    killed = ["2011-04-08-raid--ohchr-34", "2011-04-08-raid--mek-33",
+              "2011-04-08-raid--ghaidan-0", "2011-04-08-raid--es-wikipedia-36"]
+    one = str(ch.claims_table(killed, "Residents killed, by source", "tbl-x").data)
+    assert "| Figure | Given by | Date | Source |" in one and "Counts" not in one
+    assert ":widths: 14 36 22 28" in one
+    with pytest.raises(ValueError, match="caption must say what it counts.*'killed'"):
+        ch.claims_table(killed, "Figures for the raid, by source", "tbl-x")
+    two = str(ch.claims_table(["2011-04-08-raid--hospital-wounded-39",
+                               "2011-04-08-raid--mek-350", "2011-04-08-raid--hrw-mek-300",
+                               "2011-04-08-raid--hospital-security-6",
+                               "2011-04-08-raid--antiwar-soldiers-13",
+                               "2011-04-08-raid--hospital-wounded-13"],
+                              "People wounded", "tbl-y").data)
+    assert "| Figure | Counts | Given by | Date | Source |" in two
+    assert "Iraqi security forces wounded" in two

@@ -34,7 +34,9 @@
    declares, cut down to the glyphs the site uses. Every page then needs a few hundred KB.
 10. PDF page breaks, with one threshold, ROOM (a share of the text block): LATEX_PAGE_RULES
    in the LaTeX preamble; a heading or paragraph that opens a table asks for room for its
-   first rows (the LaTeX macro BookRoomFor); tests/test_pdf.py imports ROOM.
+   first rows (the LaTeX macro BookRoomFor), and a short table that does not fit where it
+   starts goes whole to the next page when no more than ROOM is free (BookRoomForAll);
+   tests/test_pdf.py imports ROOM.
 """
 from __future__ import annotations
 
@@ -488,6 +490,16 @@ LATEX_PAGE_RULES = r"""
   \dimen@ii=#1\baselineskip \ifdim\dimen@ii>\dimen@ \dimen@=\dimen@ii \fi
   \Needspace{\dimen@}\endgroup
   \book@getfree \ifdim\book@free>\bookroom \global\book@filltrue \else \global\book@fillfalse \fi}
+% \BookRoomForAll{least}{five}{all}, before a table or what introduces it: a short table (all:
+% what introduces it, caption, header and every row, within .8\textheight) that does not fit
+% where it starts goes whole to the next page when no more than \bookroom is free there (the
+% page is left less than a third empty; with more free, its rows fill the page as before);
+% then \BookRoomFor{least}{five}
+\newcommand\BookRoomForAll[3]{\par\book@getfree
+  \dimen@=#3\baselineskip \dimen@ii=.8\textheight
+  \ifdim\dimen@<\dimen@ii \ifdim\book@free<\dimen@ \ifdim\book@free>\bookroom \else
+    \newpage \fi\fi\fi
+  \BookRoomFor{#1}{#2}}
 % no table breaks after fewer than five rows: no page break after body rows 1 to 4 (each body
 % row but the last ends with \sphinxhline, empty in the booktabs style), unless the table, or
 % the heading or paragraph that introduces it (\BookRoomFor), starts with more than \bookroom
@@ -517,9 +529,9 @@ def _page_rules(app, config):
     config.latex_elements = elements
 
 
-def _estimated_lines(table: nodes.table, rows: int = 5) -> int:
-    """About how many lines of text a table's caption, header, first ``rows`` body rows and
-    "continued" footer take in the PDF, from the length of each cell's text and the share of
+def _estimated_lines(table: nodes.table, rows: int | None = 5) -> int:
+    """About how many lines of text a table's caption, header, first ``rows`` body rows (None:
+    all of them) and "continued" footer take in the PDF, from the length of each cell's text and the share of
     the line its column gets (a line holds about 90 characters of table text)."""
     tgroup = table.next_node(nodes.tgroup)
     if tgroup is None:
@@ -534,7 +546,8 @@ def _estimated_lines(table: nodes.table, rows: int = 5) -> int:
                     for e, c in zip(cells, chars)] or [1]) or 1
 
     head = [r for t in tgroup.findall(nodes.thead) for r in t.findall(nodes.row)]
-    body = [r for t in tgroup.findall(nodes.tbody) for r in t.findall(nodes.row)][:rows]
+    body = [r for t in tgroup.findall(nodes.tbody) for r in t.findall(nodes.row)]
+    body = body if rows is None else body[:rows]
     caption = table.next_node(nodes.title)
     lines = 2 + (len(caption.astext()) // 90 if caption is not None else 0)
     lines += sum(height(r) for r in head) + sum(height(r) for r in body) + 2
@@ -561,16 +574,20 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
     with the table on the next page (issue 18: p4, p6 and p7)."""
     if app.builder.format != "latex":
         return
+    done = set()   # the tables whose room is asked for before a heading or a paragraph
     for section in list(doctree.findall(nodes.section)):
         first = _first_content(section)
         if isinstance(first, nodes.table):
             # room for the heading (three lines), the caption, header and first rows: five,
-            # or as many as fill the page when more than ROOM of it is free (LATEX_PAGE_RULES)
+            # or as many as fill the page when more than ROOM of it is free (LATEX_PAGE_RULES);
+            # a short table, all of it (BookRoomForAll)
             least, five = 3 + _estimated_lines(first, rows=2), 3 + _estimated_lines(first)
+            whole = 3 + _estimated_lines(first, rows=None)
             # the floats still pending go out first (placeins would put them after the check,
             # at the section's own \FloatBarrier, and push the heading to the page foot)
             section.parent.insert(section.parent.index(section), _raw(
-                f"\\FloatBarrier\\BookRoomFor{{{least}}}{{{five}}}"))
+                f"\\FloatBarrier\\BookRoomForAll{{{least}}}{{{five}}}{{{whole}}}"))
+            done.add(id(first))
     # the same for a paragraph that introduces a table ("... for a reason of its own:")
     for para in list(doctree.findall(nodes.paragraph)):
         nxt = para.next_node(descend=False, siblings=True)
@@ -582,8 +599,19 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
             # the paragraph, then the table's first rows as after a heading (above)
             own = 1 + -(-len(para.astext()) // 90)
             least, five = own + _estimated_lines(table, rows=2), own + _estimated_lines(table)
+            whole = own + _estimated_lines(table, rows=None)
             para.parent.insert(para.parent.index(para),
-                               _raw(f"\\BookRoomFor{{{least}}}{{{five}}}"))
+                               _raw(f"\\BookRoomForAll{{{least}}}{{{five}}}{{{whole}}}"))
+            done.add(id(table))
+    # any other table: kept on one page when it is short (a claims table of a few rows had
+    # one row carried over to the next page); it asks for no rows of its own (least = five =
+    # 0), so a longer one breaks as before (a register table of tall rows fills the page)
+    for table in list(doctree.findall(nodes.table)):
+        if id(table) in done or table.parent is None:
+            continue
+        whole = _estimated_lines(table, rows=None)
+        table.parent.insert(table.parent.index(table),
+                            _raw(f"\\BookRoomForAll{{0}}{{0}}{{{whole}}}"))
 
 
 def _unbroken_grades_in_latex(app, doctree, docname):
