@@ -91,6 +91,17 @@ def test_build_cycle(mini, cold):
     assert again.returncode == 0 and "nothing changed since the last build" in again.stdout
     assert executed(mini) == []
 
+    # 2b. only the book's stylesheet edited: no notebook runs, and the site gets the new
+    # stylesheet (Sphinx alone copies static files only when some page is out of date)
+    css = mini / "chapters" / "_static" / "book.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.seeded-rule { color: #010203; }\n",
+                   encoding="utf-8")
+    styled = build(mini)
+    assert styled.returncode == 0, styled.stderr[-3000:]
+    assert executed(mini) == []
+    assert ".seeded-rule" in (mini / "_build" / "html" / "_static" / "book.css").read_text(
+        encoding="utf-8"), "a change to chapters/_static/book.css alone was not published"
+
     # 3. in one build, the introduction's prose and the chapter's code edited: exactly the
     # chapter's notebook executes (a prose edit executes none), and the new prose is shown
     intro = mini / "chapters" / "intro.md"

@@ -212,6 +212,7 @@ def build_env(root: Path) -> dict:
                                                         os.environ.get("PYTHONPATH")]))}
 
 
+STATIC = "chapters/_static"   # html_static_path in _config.yml
 SOURCES = ("_config.yml", "_toc.yml", "references.bib", "CITATION.cff", "requirements.txt",
            "chapters", "data", "analysis", "tools")
 
@@ -234,11 +235,14 @@ def release_epoch(root: Path) -> str:
     return str(int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp()))
 
 
-def jupyter_book(root: Path, builder: str, stage: Path, log: Path) -> tuple[int, str]:
-    """Run one jupyter-book build, streaming its progress lines, keeping the full log."""
+def jupyter_book(root: Path, builder: str, stage: Path, log: Path,
+                 all_pages: bool = False) -> tuple[int, str]:
+    """Run one jupyter-book build, streaming its progress lines, keeping the full log.
+    ``all_pages``: read and write every page afresh (jupyter-book's --all; the notebooks'
+    outputs still come from the execution cache)."""
     exe = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(exe), "build", str(root), "--path-output", str(stage), "--builder", builder,
-           *STRICT]
+           *STRICT, *(["--all"] if all_pages else [])]
     env = {**os.environ, **build_env(root)}
     lines = []
     progress = Progress()
@@ -390,6 +394,15 @@ def main(argv=None) -> int:
             print(f"    PDF:  {root / '_build' / 'latex' / PDF}")
         return 0
     stamp.unlink(missing_ok=True)
+    # Sphinx copies the static files (chapters/_static: the book's CSS and script) only when
+    # some page is out of date: a change to them alone would leave the old ones published.
+    # When they changed since the last build, every page is written afresh.
+    from bookext import files_hash
+    static_stamp = stage / "static.sha256"
+    static_digest = files_hash(root, [STATIC])
+    static_changed = not static_stamp.exists() or static_stamp.read_text() != static_digest
+    if static_changed and (stage / "_build").exists():
+        say(f"{STATIC}/ changed: every page is written afresh")
     executed = prefill_cache(root, stage, build_env(root))
     builders = [("html", "HTML site")] + ([] if args.html_only else [("pdflatex", "PDF")])
     (logs / "executed.txt").write_text("", encoding="utf-8")
@@ -398,7 +411,8 @@ def main(argv=None) -> int:
     for builder, label in builders:
         say(f"building the {label}")
         t_step = time.monotonic()
-        code, output = jupyter_book(root, builder, stage, logs / f"{builder}.log")
+        code, output = jupyter_book(root, builder, stage, logs / f"{builder}.log",
+                                    all_pages=static_changed)
         executed += [Path(p).relative_to(root).as_posix() for p in
                      re.findall(r"^(\S+\.(?:md|ipynb)): Executing notebook", ANSI.sub("", output),
                                 re.M)]
@@ -418,6 +432,7 @@ def main(argv=None) -> int:
 
     publish(stage_out, root, args.html_only)
     stamp.write_text(digest)
+    static_stamp.write_text(static_digest)
     say(f"done in {time.monotonic() - t0:.0f} s")
     print(f"    HTML: {root / '_build' / 'html' / 'index.html'}")
     if not args.html_only:
