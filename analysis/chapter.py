@@ -30,7 +30,7 @@ import re
 import pandas as pd
 
 from . import derive, figdata, plot, register, style
-from .labels import BEGAN_LABELS, TYPE_LABELS, kind_label  # noqa: F401  (chapter.TYPE_LABELS, as before)
+from .labels import BEGAN_LABELS, TYPE_LABELS, began_label, kind_label  # noqa: F401  (chapter.TYPE_LABELS, as before)
 from .load import Dataset, load
 from .text import (both_given_by, cite, fmt_claim, fmt_count, fmt_date, fmt_range, fmt_span,
                    md_escape, md_table, speaker_phrase)
@@ -561,7 +561,7 @@ class Overview(_Base):
             "Controller": [style.controller_label(str(c)) for c in s["controller"]],
             "Kind of control; how it began": [
                 f"{kind_label(str(x.control_kind), style.controller_label(str(x.controller)))}"
-                f"; {BEGAN_LABELS.get(str(x.began_how), str(x.began_how))}"
+                f"; {began_label(str(x.began_how), str(x.status))}"
                 for x in s.itertuples(index=False)],
             "Attested": [str(k).replace("_", " ") for k in s["status"]],
         })

@@ -28,3 +28,17 @@ BEGAN_LABELS = {"founding": "founded", "agreement": "agreement", "handover": "ha
 def kind_label(kind: str, controller: str) -> str:
     """A spell's kind of control in words; an armed group's hold names the group."""
     return KIND_LABELS.get(kind, kind.replace("_", " ")).format(controller=controller)
+
+
+# A change of control known from one witness only (control_spells.status 'single_source') is
+# labelled as such wherever its label is printed: the charts do not state it flatly.
+STATUS_QUALIFIERS = {"single_source": "one source"}
+
+
+def began_label(began_how: str, status: str | None = None) -> str:
+    """How a spell began, in words, qualified where only one source tells of it
+    ("captured, one source")."""
+    said = BEGAN_LABELS.get(began_how, began_how.replace("_", " "))
+    qualifier = STATUS_QUALIFIERS.get(str(status))
+    return f"{said}, {qualifier}" if qualifier else said
+

@@ -12,11 +12,10 @@ from matplotlib.ticker import FixedLocator
 
 from . import style
 from .derive import GRADE_LABELS, SOURCE_CLASS, attacks
-from .labels import BEGAN_LABELS, kind_label
+from .labels import began_label, kind_label
 from .register import anchor
 from .text import fmt_count, fmt_span, short_date
 
-BEGAN = BEGAN_LABELS
 
 
 REGISTER = "register.html"   # the register of events, beside every chapter page
@@ -162,7 +161,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
             # up to the top of the band: the label above is tied to it by place or leader
             ax.axvline(s.start_date, ymin=0.0, ymax=(BAND_TOP + 0.45) / 2.9,
                        color="#444444", lw=0.7, ls="--")
-            said = BEGAN.get(str(s.began_how), str(s.began_how))
+            said = began_label(str(s.began_how), str(s.status))
             # two handovers in a row to one controller (one colour): told apart by their kind
             # (different controllers, as in the two captures, differ by their colours already)
             if changes and changes[-1][1].split(" (")[0] == said and cid == last_cid:

@@ -65,8 +65,19 @@ def test_whole_book_timeline_labels_never_overlap(book):
         labels = [t.get_text() for t in fig.axes[0].texts]
         # every change of control inside the window is labelled (2009 has three, 2013-15 three)
         starts = book.data.spells["start_date"]
-        assert sum(lbl.split(" (")[0] in ("handover", "raid", "emptied", "captured", "agreement")
+        assert sum(re.split(r" \(|, ", lbl)[0] in ("handover", "raid", "emptied", "captured",
+                                                    "agreement")
                    for lbl in labels) == int(((starts > book.start) & (starts <= book.end)).sum())
+        # a change of control known from one source only is labelled so, not stated flatly
+        single = book.data.spells[book.data.spells["status"].astype("string") == "single_source"]
+        assert sum(lbl.endswith(", one source") for lbl in labels) == len(single) > 0
+
+
+def test_a_change_known_from_one_source_is_labelled_so():
+    from analysis.labels import began_label
+    assert began_label("capture", "single_source") == "captured, one source"
+    assert began_label("capture", "attested") == "captured"
+    assert began_label("relocation", "inferred") == "emptied"
 
 
 @pytest.mark.parametrize("pid", PERIODS)
