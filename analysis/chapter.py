@@ -65,10 +65,15 @@ GROUP_LABELS = {"residents": "residents", "security_forces": "Iraqi security for
                 "combined": "residents and others", "others": "others"}
 
 
+def _marks(claim) -> list[str]:
+    """Which of 'flagged' and 'second-hand' a claim is (from its flags)."""
+    return [m for m, on in (("flagged", getattr(claim, "flagged", False)),
+                            ("second-hand", getattr(claim, "second_hand", False))) if bool(on)]
+
+
 def _mark(claim) -> str:
     """' (flagged)', ' (second-hand)', ' (flagged; second-hand)' or ''."""
-    marks = [m for m, on in (("flagged", getattr(claim, "flagged", False)),
-                             ("second-hand", getattr(claim, "second_hand", False))) if bool(on)]
+    marks = _marks(claim)
     return f" ({'; '.join(marks)})" if marks else ""
 
 
@@ -252,7 +257,7 @@ class _Base:
             widths = [14, 36, 22, 28]
         table = md_table(frame, caption, name, escape={"Figure", "Counts", "Given by", "Date"},
                          widths=widths)
-        marks = {m for r in rows for m in ("flagged", "second-hand") if m in _mark(r)}
+        marks = {m for r in rows for m in _marks(r)}
         if not marks:
             return _markdown(table)
         notes = {"flagged": "flagged: a source the research notes flag as unreliable",
