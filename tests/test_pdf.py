@@ -374,23 +374,3 @@ def test_chapter_numbers_agree_with_the_site(text, built_html):
         if f"{number} {title}" not in contents:
             wrong.append(f"{number}. {title}")
     assert not wrong, f"chapters numbered differently in the PDF's contents: {wrong}"
-
-
-def test_the_cite_boxes_bibtex_is_set_in_black_not_highlighted():
-    """The PDF's BibTeX entries are set at 7 pt (the longest line fits unbroken); the syntax
-    highlighter's pale colours made them hard to read at that size (second PDF review), so
-    the LaTeX build prints them unhighlighted."""
-    from types import SimpleNamespace
-
-    from docutils import nodes
-
-    from bookext import _keep_together_in_latex
-
-    section = nodes.section()
-    block = nodes.literal_block("@misc{x,\n}", "@misc{x,\n}", language="bibtex")
-    section += block
-    doc = nodes.document(None, None)
-    doc += section
-    _keep_together_in_latex(SimpleNamespace(builder=SimpleNamespace(format="latex")), doc, "x")
-    assert block["language"] == "none"
-    assert any("fontsize{7}" in n.astext() for n in section.findall(nodes.raw))

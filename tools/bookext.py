@@ -440,8 +440,7 @@ def _keep_together_in_latex(app, doctree, docname):
     (heading, reference, BibTeX entry and the line after it) starts on a page with room for
     all of it, and a label ending in a colon ("Sources:", "BibTeX:") is never left at a page
     foot without what it introduces. BibTeX is set small enough for its longest line
-    (analysis/citation.py's BIBTEX_WIDTH) to fit the text block unbroken, and in black (not
-    highlighted: the highlighter's colours were pale at that size)."""
+    (analysis/citation.py's BIBTEX_WIDTH) to fit the text block unbroken."""
     if app.builder.format != "latex":
         return
     for section in list(doctree.findall(nodes.section)):
@@ -457,8 +456,6 @@ def _keep_together_in_latex(app, doctree, docname):
             para.parent.insert(para.parent.index(para), _raw("\\Needspace{6\\baselineskip}"))
     for block in list(doctree.findall(nodes.literal_block)):
         if block.get("language") == "bibtex":
-            # black on the page, not the highlighter's pale greens and greys at 7 pt
-            block["language"] = "none"
             at = block.parent.index(block)
             block.parent.insert(at + 1, _raw("\\endgroup"))
             block.parent.insert(at, _raw("\\begingroup\\fvset{fontsize="
