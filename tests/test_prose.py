@@ -112,13 +112,18 @@ def _figure_sources(root=ROOT) -> dict[str, str]:
     return out
 
 
-def crowded_paragraphs(doc: str, root=ROOT, limit=MAX_SOURCES_PER_PARAGRAPH) -> list[str]:
-    """Paragraphs of a chapter's prose that glue more than ``limit`` sources' figures."""
+def source_paragraphs(doc: str, root=ROOT) -> list[str]:
+    """A chapter's paragraphs as written (its code cells and directive blocks left out)."""
     text = (root / f"{doc}.md").read_text(encoding="utf-8")
     text = re.sub(r"^(`{3,}|:{3,}).*?^\1\s*$", "", text, flags=re.S | re.M)
+    return re.split(r"\n\s*\n", text)
+
+
+def crowded_paragraphs(doc: str, root=ROOT, limit=MAX_SOURCES_PER_PARAGRAPH) -> list[str]:
+    """Paragraphs of a chapter's prose that glue more than ``limit`` sources' figures."""
     sources = _figure_sources(root)
     found = []
-    for para in re.split(r"\n\s*\n", text):
+    for para in source_paragraphs(doc, root):
         keys = re.findall(r"\{glue:text\}`([^`]+)`", para)
         unknown = [k for k in keys if "--" in k and k not in sources]
         assert not unknown, f"{doc}: glue keys that are no claim or count: {unknown}"
@@ -137,9 +142,10 @@ def test_no_paragraph_crowds_more_than_four_sources_figures(doc):
 def built_paragraph_sources(doc: str, page: str, glued: dict[str, str],
                             root=ROOT) -> list[tuple[str, set[str]]]:
     """Each paragraph (<p>) of a built page that shows glued figures: its text and its
-    sources' figures (the claim or count ids). A built paragraph's figures (myst-nb's pasted-text spans) are matched to
-    the chapter paragraph whose glue keys give those values in that order; a built paragraph
-    that matches none fails, so the count is always of what the reader sees."""
+    sources' figures (the claim or count ids). A built paragraph's figures (myst-nb's
+    pasted-text spans) are matched to the chapter paragraph whose glue keys give those values
+    in that order; a built paragraph that matches none fails, so the count is always of what
+    the reader sees."""
     import html as htmllib
 
     from bs4 import BeautifulSoup
@@ -230,11 +236,9 @@ def miscited_figures(doc: str, root=ROOT) -> list[str]:
     """Glued figures of a source (claims, population counts) whose next citation in the same
     paragraph does not name that source, or that no citation follows: a reader who follows
     the note after a number must reach the document that gives it."""
-    text = (root / f"{doc}.md").read_text(encoding="utf-8")
-    text = re.sub(r"^(`{3,}|:{3,}).*?^\1\s*$", "", text, flags=re.S | re.M)
     sources = _figure_sources(root)
     out = []
-    for para in re.split(r"\n\s*\n", text):
+    for para in source_paragraphs(doc, root):
         pending: list[str] = []
         for m in ROLE.finditer(para):
             if m.group(1):
