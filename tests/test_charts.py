@@ -34,6 +34,27 @@ def chapter(pid, data):
     return Chapter(pid, data=data, glue=False)
 
 
+_DRAWN: dict = {}
+
+
+def drawn(pid, kind, data):
+    """The chart `kind` (control, casualty, population) of period `pid`, drawn once per
+    dataset for the whole file: no test changes a chart it is given, and a test that
+    changes the data draws its own."""
+    key = (pid, kind, id(data))
+    if key not in _DRAWN:
+        _DRAWN[key] = (data, getattr(chapter(pid, data), f"{kind}_figure")())
+    return _DRAWN[key][1]
+
+
+def drawn_overview(kind, book):
+    """The whole book's chart `kind`, drawn once (as `drawn`)."""
+    key = ("overview", kind, id(book))
+    if key not in _DRAWN:
+        _DRAWN[key] = (book, getattr(book, f"{kind}_figure")())
+    return _DRAWN[key][1]
+
+
 def overlaps(fig) -> list[tuple[str, str]]:
     """Pairs of texts of a figure whose drawn boxes intersect (tick labels, annotations,
     labels in the band, the legend's entries), as the renderer measures them."""
@@ -59,7 +80,7 @@ def test_the_overlap_measure_can_fail():
 
 
 def test_whole_book_timeline_labels_never_overlap(book):
-    chart = book.control_figure()
+    chart = drawn_overview("control", book)
     for fig in (chart.fig, chart.narrow):   # the wide layout and the phone's
         assert overlaps(fig) == []
         labels = [t.get_text() for t in fig.axes[0].texts]
@@ -82,7 +103,7 @@ def test_a_change_known_from_one_source_is_labelled_so():
 
 @pytest.mark.parametrize("pid", PERIODS)
 def test_chapter_timeline_labels_never_overlap(pid, data):
-    chart = chapter(pid, data).control_figure()
+    chart = drawn(pid, "control", data)
     assert overlaps(chart.fig) == [] and overlaps(chart.narrow) == []
 
 
@@ -101,7 +122,7 @@ def test_alt_text_names_every_attack_drawn_and_no_other_event(data):
         for e in others[others["period_id"] == pid].itertuples():
             assert e.title not in alt, f"{pid}: alt text names '{e.title}', which is no attack"
     # the January 2011 rally at the gates is not an attack, in the chart or its alt text
-    p5 = chapter("p5", data).casualty_figure().alt
+    p5 = drawn("p5", "casualty", data).alt
     gate = data.events.set_index("event_id").loc["2011-01-07-gate-attack", "title"]
     assert gate not in p5 and "January 2011" not in p5
 
@@ -139,7 +160,8 @@ def test_every_chart_of_control_spans_the_years_its_caption_says(book, data):
     toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     first, last = map(int, re.search(r"Across (\d{4})–(\d{4})", toc).groups())
     assert (book.start.year, book.end.year) == (first, last)
-    xlim = [pd.Timestamp(x, unit="D") for x in book.control_figure().fig.axes[0].get_xlim()]
+    xlim = [pd.Timestamp(x, unit="D")
+            for x in drawn_overview("control", book).fig.axes[0].get_xlim()]
     assert xlim[0].year == first and xlim[1].year == last, xlim
     checked = 0
     for doc in toc_docnames():
@@ -169,11 +191,11 @@ def test_every_chart_of_control_spans_the_years_its_caption_says(book, data):
 
 
 def test_no_chart_runs_past_the_books_last_year(book, data):
-    figs = [book.control_figure().fig, book.cumulative_figure().fig,
-            book.population_figure().fig]
+    figs = [drawn_overview("control", book).fig, drawn_overview("cumulative", book).fig,
+            drawn_overview("population", book).fig]
     for pid in PERIODS:
-        figs += [chapter(pid, data).control_figure().fig,
-                 chapter(pid, data).population_figure().fig]
+        figs += [drawn(pid, "control", data).fig,
+                 drawn(pid, "population", data).fig]
     for pid, fig in enumerate(figs):
         for ax in fig.axes:
             if ax.get_xscale() == "linear" and ax.xaxis.get_major_formatter().__class__. \
@@ -215,7 +237,7 @@ def test_inline_svg_is_deterministic_self_contained_and_has_unique_ids(data):
 
 
 def test_pdf_of_a_chart_has_no_links(data):
-    chart = chapter("p5", data).casualty_figure()
+    chart = drawn("p5", "casualty", data)
     pdf = base64.b64decode(chart._repr_mimebundle_()["application/pdf"])
     assert pdf[:5] == b"%PDF-" and b"/URI" not in pdf and b"/Link" not in pdf
     assert "register.html" in chart.html()  # the links are still there for the site
@@ -225,7 +247,7 @@ def test_chart_text_stays_legible_at_its_minimum_width(data):
     from analysis import figdata
 
     for pid in PERIODS:
-        for chart in (chapter(pid, data).control_figure(), chapter(pid, data).casualty_figure()):
+        for chart in (drawn(pid, "control", data), drawn(pid, "casualty", data)):
             svg = figdata.svg_text(chart.fig, chart.name)
             width = float(re.search(r'viewBox="0 0 ([0-9.]+) ', svg).group(1))
             smallest = min(float(s) for s in figdata._FONT.findall(svg))
@@ -246,9 +268,9 @@ def change_labels(fig):
 
 
 def all_control_charts(book, data):
-    yield "overview", book.control_figure()
+    yield "overview", drawn_overview("control", book)
     for pid in PERIODS:
-        yield pid, chapter(pid, data).control_figure()
+        yield pid, drawn(pid, "control", data)
 
 
 def test_labels_of_changes_are_tied_to_their_lines_and_never_crowd(book, data):
@@ -305,7 +327,7 @@ def test_a_change_dated_only_to_the_year_is_drawn_over_the_whole_year(data):
             legend = [t.get_text() for t in fig.legends[0].get_texts()]
             assert any("dated only to year" in t for t in legend)
     # a chart with no such change has no such mark and no such legend entry
-    fig = chapter("p4", data).control_figure().fig
+    fig = drawn("p4", "control", data).fig
     assert not [p for p in fig.axes[0].patches if p.get_hatch() == plot.UNCERTAIN["hatch"]]
     assert not any("dated only" in t.get_text() for t in fig.legends[0].get_texts())
 
@@ -338,7 +360,7 @@ def test_time_outside_the_chapters_years_is_greyed(pid, data):
 def test_the_whole_books_chart_greys_nothing(book):
     from analysis import plot
 
-    fig = book.control_figure().fig
+    fig = drawn_overview("control", book).fig
     assert not [p for p in fig.axes[0].patches
                 if p.get_facecolor() == plot.OUTSIDE["facecolor"]]
 
@@ -400,7 +422,7 @@ def test_no_attack_marker_hides_another(data):
     import numpy as np
 
     for pid in PERIODS:
-        fig = chapter(pid, data).control_figure().fig
+        fig = drawn(pid, "control", data).fig
         fig.canvas.draw()
         ax = fig.axes[0]
         marks = [l for l in ax.lines if len(l.get_xdata()) == 1 and l.get_marker() in ("o", "D")]
@@ -456,7 +478,7 @@ def test_band_names_the_armed_group_that_held_the_camp(data):
     from analysis import style
     from analysis.labels import kind_label
 
-    texts = [t.get_text() for t in chapter("p8", data).control_figure().fig.axes[0].texts]
+    texts = [t.get_text() for t in drawn("p8", "control", data).fig.axes[0].texts]
     assert not any("armed group" in t or "{" in t for t in texts), texts
     held = data.spells[data.spells["control_kind"].astype("string") == "held_by_armed_group"]
     assert {kind_label(str(s.control_kind), style.controller_label(str(s.controller)))
@@ -482,15 +504,15 @@ def test_residents_chart_draws_only_counts_of_the_camps_residents(data):
     the residents' chart of 2019 leaves it out (the data's group says whom a count covers)."""
     import numpy as np
 
-    fig = chapter("p8", data).population_figure().fig
-    drawn = [v for c in fig.axes[0].collections for v in np.asarray(c.get_offsets())[:, 1]]
-    assert drawn and 4158 not in drawn and 3000 in drawn
+    fig = drawn("p8", "population", data).fig
+    ys = [v for c in fig.axes[0].collections for v in np.asarray(c.get_offsets())[:, 1]]
+    assert ys and 4158 not in ys and 3000 in ys
 
 
 def test_residents_chart_marks_vague_dates_and_inferred_zeros(book):
     """Counts dated only to a year are drawn across the year (not on 1 January), the
     editors' inferred zero is drawn unlike a count, and no count is cut by the axes."""
-    fig = book.population_figure().fig
+    fig = drawn_overview("population", book).fig
     fig.draw_without_rendering()
     ax = fig.axes[0]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
@@ -516,7 +538,7 @@ def test_residents_chart_marks_vague_dates_and_inferred_zeros(book):
 def test_control_legend_lists_a_range_bar_only_where_one_is_drawn(pid, data):
     from matplotlib.collections import LineCollection
 
-    fig = chapter(pid, data).control_figure().fig
+    fig = drawn(pid, "control", data).fig
     ax = fig.axes[0]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     bars = [c for c in ax.collections if isinstance(c, LineCollection)
@@ -545,7 +567,7 @@ def test_chart_of_claims_by_source_draws_every_measure_of_its_table(book):
 
 
 def test_two_handovers_in_a_row_are_told_apart(data):
-    labels = [t.get_text() for t in chapter("p4", data).control_figure().fig.axes[0].texts]
+    labels = [t.get_text() for t in drawn("p4", "control", data).fig.axes[0].texts]
     changes = [t for t in labels if t.startswith("handover")]
     assert len(changes) == len(set(changes)) >= 2, changes
 
@@ -553,7 +575,7 @@ def test_two_handovers_in_a_row_are_told_apart(data):
 def test_the_emptied_camp_is_drawn_apart_from_forces_inside(data):
     """After the emptying of September 2013 the band is pale (and says so in the legend):
     the dots of 'forces inside' do not run on to the end of 2013."""
-    fig = chapter("p6", data).control_figure().fig
+    fig = drawn("p6", "control", data).fig
     alphas = sorted({round(p.get_alpha() or 1.0, 2) for p in fig.axes[0].patches
                      if p.get_y() < 1.0 < p.get_y() + p.get_height()})
     assert len(alphas) >= 2, alphas
@@ -584,7 +606,7 @@ def test_no_sources_mark_hides_another(pid, data):
     no two marks' centres closer than two thirds of the smaller one."""
     import numpy as np
 
-    fig = chapter(pid, data).casualty_figure().fig
+    fig = drawn(pid, "casualty", data).fig
     for marks in _claim_marks(fig):
         for (a, pa, da), (b, pb, db) in combinations(marks, 2):
             dist = float(np.hypot(*(pa - pb)))
@@ -594,7 +616,7 @@ def test_no_sources_mark_hides_another(pid, data):
 def test_a_log_axis_has_no_zero_tick(data):
     """Fig. 5.2's wounded run from 10 to 1,000 on a log axis: its ticks are powers of ten,
     no '0' (a log axis has none)."""
-    fig = chapter("p4", data).casualty_figure().fig
+    fig = drawn("p4", "casualty", data).fig
     fig.draw_without_rendering()
     logs = [ax for ax in fig.axes if ax.get_xscale() == "symlog"]
     assert logs, "p4's wounded are drawn on a log axis"
@@ -636,7 +658,7 @@ def test_cumulative_charts_strip_of_control_is_drawn_as_its_legend(book):
     from matplotlib.colors import to_hex
     from matplotlib.patches import Patch
 
-    fig = book.cumulative_figure().fig
+    fig = drawn_overview("cumulative", book).fig
     ax = fig.axes[0]
     leg = fig.legends[0]
     legend = {t.get_text(): (to_hex(h.get_facecolor()), h.get_hatch() or "")

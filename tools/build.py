@@ -36,8 +36,10 @@ def fail(msg: str, root: Path) -> int:
     return 1
 
 
-def _execute(job: tuple[str, dict, str]) -> tuple[str, dict | None, float]:
-    """Execute one notebook (in a worker process) as myst-nb would: in its own folder."""
+def _execute(job: tuple[str, dict, str]) -> tuple[str, dict | str, float]:
+    """Execute one notebook (in a worker process) as myst-nb would: in its own folder.
+    Returns the executed notebook, or the error's text (cell and traceback) when a cell
+    raised."""
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
 
@@ -46,7 +48,7 @@ def _execute(job: tuple[str, dict, str]) -> tuple[str, dict | None, float]:
     result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=120,
                                  allow_errors=False, meta_override=True,
                                  **kernel_options())
-    return path, (None if result.err else nb), result.time
+    return path, (f"{result.err}" or repr(result.err) if result.err else nb), result.time
 
 
 def kernel_options() -> dict:
@@ -119,8 +121,9 @@ def record_execution(root: Path, stage: Path, notebooks: dict[str, dict]) -> Non
 def prefill_cache(root: Path, stage: Path, env: dict) -> list[str]:
     """Execute, two at a time, the notebooks the execution cache lacks, and store them in
     it; Sphinx then finds every notebook cached. (myst-nb executes notebooks one after
-    another while it reads the pages.) A notebook that fails here is left to Sphinx, which
-    executes it again and reports the error in the build. Returns the chapters executed."""
+    another while it reads the pages.) Returns the chapters executed, and the reader-facing
+    reason of each that failed (explain): a failure stops the build here, before Sphinx
+    would execute the notebook once more only to report the same error."""
     import jupytext
     import nbformat
     from jupyter_cache import get_cache
@@ -144,8 +147,8 @@ def prefill_cache(root: Path, stage: Path, env: dict) -> list[str]:
               "when they last ran): their outputs come from the cache", flush=True)
     if not todo:
         record_execution(root, stage, cached)
-        return []
-    done, t_start = [], time.monotonic()
+        return [], []
+    done, failed, t_start = [], [], time.monotonic()
     say(f"executing {len(todo)} notebook(s), two at a time:")
     for name, why in reasons.items():
         print(f"    {name}: {why}", flush=True)
@@ -155,8 +158,9 @@ def prefill_cache(root: Path, stage: Path, env: dict) -> list[str]:
         with ProcessPoolExecutor(max_workers=2) as pool:
             for path, nb, secs in pool.map(_execute, todo):
                 name = Path(path).relative_to(root)
-                if nb is None:
-                    print(f"    {name}: failed; the build will report it", flush=True)
+                if isinstance(nb, str):
+                    print(f"    {name}: a cell raised", flush=True)
+                    failed.append(explain_cell(name.as_posix(), nb))
                     continue
                 cache.cache_notebook_bundle(
                     CacheBundleIn(nb, path, data={"execution_seconds": secs}),
@@ -167,9 +171,11 @@ def prefill_cache(root: Path, stage: Path, env: dict) -> list[str]:
     finally:
         os.environ.clear()
         os.environ.update(old)
+    if failed:
+        return done, failed  # nothing recorded: the failed notebooks run again next time
     record_execution(root, stage, cached)
     say(f"{len(done)} notebook(s) executed in {time.monotonic() - t_start:.1f} s")
-    return done
+    return done, []
 
 
 def toc_pages(root: Path) -> list[Path]:
@@ -319,18 +325,7 @@ def explain(output: str) -> str:
     chapter = re.search(r"([^\s:]+\.(?:md|ipynb))(?::\d+)?: WARNING: Executing notebook failed",
                         output)
     if chapter:
-        cell = re.search(r"An error occurred while executing the following cell:\n-+\n(.*?)\n-+",
-                         output, re.S)
-        errors = [f"{a}: {b}" for a, b in
-                  re.findall(r"^(\w*(?:Error|Exception|Interrupt)): (.+)$", output, re.M)
-                  if a not in ("ExecutionError", "CellExecutionError", "RuntimeError")]
-        where = Path(chapter.group(1))
-        msg = f"a notebook cell raised in chapter {where.parent.name}/{where.name}"
-        msg += f": {errors[0]}" if errors else ""
-        if cell:
-            src = "\n      ".join(cell.group(1).strip().splitlines()[:8])
-            msg += f"\n  in the cell:\n      {src}"
-        return msg
+        return explain_cell(chapter.group(1), output)
     latex = re.findall(r"^! .*$|^.*LaTeX Error.*$", output, re.M)
     if latex:
         return "LaTeX failed:\n  " + "\n  ".join(latex[:10])
@@ -339,6 +334,23 @@ def explain(output: str) -> str:
         return "warnings are errors in this book:\n  " + "\n  ".join(warnings[:20])
     tail = "\n  ".join(output.strip().splitlines()[-15:])
     return f"the build stopped:\n  {tail}"
+
+
+def explain_cell(chapter: str, output: str) -> str:
+    """A notebook's failure in a few lines: its chapter, the error and the cell that raised."""
+    output = ANSI.sub("", output)
+    cell = re.search(r"An error occurred while executing the following cell:\n-+\n(.*?)\n-+",
+                     output, re.S)
+    errors = [f"{a}: {b}" for a, b in
+              re.findall(r"^(\w*(?:Error|Exception|Interrupt)): (.+)$", output, re.M)
+              if a not in ("ExecutionError", "CellExecutionError", "RuntimeError")]
+    where = Path(chapter)
+    msg = f"a notebook cell raised in chapter {where.parent.name}/{where.name}"
+    msg += f": {errors[0]}" if errors else ""
+    if cell:
+        src = "\n      ".join(cell.group(1).strip().splitlines()[:8])
+        msg += f"\n  in the cell:\n      {src}"
+    return msg
 
 
 def publish(stage_out: Path, root: Path, html_only: bool) -> None:
@@ -403,7 +415,11 @@ def main(argv=None) -> int:
     static_changed = not static_stamp.exists() or static_stamp.read_text() != static_digest
     if static_changed and (stage / "_build").exists():
         say(f"{STATIC}/ changed: every page is written afresh")
-    executed = prefill_cache(root, stage, build_env(root))
+    executed, failed = prefill_cache(root, stage, build_env(root))
+    if failed:
+        (logs / "executed.txt").write_text("".join(f"{p}\n" for p in executed),
+                                           encoding="utf-8")
+        return fail("\n".join(failed), root)
     builders = [("html", "HTML site")] + ([] if args.html_only else [("pdflatex", "PDF")])
     (logs / "executed.txt").write_text("", encoding="utf-8")
     stage_pdf = stage / "_build" / "latex" / PDF
