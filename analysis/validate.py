@@ -6,6 +6,7 @@ wrong, what was expected) and exits 1, or prints a one-line summary and exits 0.
 """
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from pathlib import Path
@@ -132,19 +133,32 @@ def _expected(err, package, task) -> str:
 
 def _bib_syntax(path: Path) -> list[Problem]:
     """The bibliography parses as BibTeX (the book's build reads it with pybtex too)."""
+    error = _bib_error(path.read_bytes())
+    if error is None:
+        return []
+    line = re.search(r"line (\d+)", error)
+    return [Problem(_rel(path), int(line.group(1)) if line else None, None,
+                    f"not valid BibTeX ({error})",
+                    "entries of the form @kind{key, field = {value}, ...}",
+                    "close every brace and quote of the entry near that line")]
+
+
+@functools.lru_cache(maxsize=8)
+def _bib_error(text: bytes) -> str | None:
+    """pybtex's error on a bibliography's bytes, or None; kept per content, since a session
+    (the tests, a contributor's repeated `make validate` in one process) reads the same file
+    many times."""
+    import io
+
     import pybtex.errors
     from pybtex.database.input import bibtex
 
     pybtex.errors.set_strict_mode(True)
     try:
-        bibtex.Parser().parse_file(str(path))
+        bibtex.Parser().parse_stream(io.StringIO(text.decode("utf-8")))
     except Exception as err:  # noqa: BLE001 - pybtex has several error classes
-        line = re.search(r"line (\d+)", str(err))
-        return [Problem(_rel(path), int(line.group(1)) if line else None, None,
-                        f"not valid BibTeX ({err})",
-                        "entries of the form @kind{key, field = {value}, ...}",
-                        "close every brace and quote of the entry near that line")]
-    return []
+        return str(err)
+    return None
 
 
 def _bib_keys(path: Path) -> set[str]:
