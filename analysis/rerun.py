@@ -57,9 +57,12 @@ def run(src: Path, out: Path | None = None, timeout: int = 600) -> Path:
     # this environment's Python, whatever kernel the notebook names
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
+    # shutdown "immediate": once the last cell's outputs are in, the kernel is stopped
+    # without its own clean-up, in which ipykernel at times logs a traceback from a socket
+    # already closed ("Uncaught exception in ZMQStream callback"), seen under load
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(src.parent)}},
-                            **kernel_options())
+                            shutdown_kernel="immediate", **kernel_options())
     try:
         client.execute()
     except CellExecutionError as err:

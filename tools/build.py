@@ -47,6 +47,7 @@ def _execute(job: tuple[str, dict, str]) -> tuple[str, dict | str, float]:
     nb = nbformat.from_dict(nb)
     result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=120,
                                  allow_errors=False, meta_override=True,
+                                 shutdown_kernel="immediate",  # as analysis/rerun.py
                                  **kernel_options())
     return path, (f"{result.err}" or repr(result.err) if result.err else nb), result.time
 
