@@ -65,6 +65,32 @@ def test_fonts_are_embedded(built_pdf):
     assert not not_embedded, f"fonts not embedded: {not_embedded}"
 
 
+def test_code_and_bibtex_are_set_in_a_legible_monospace_in_black(built_pdf):
+    """The cite boxes' BibTeX is 7 pt (its longest line fits unbroken): in FreeMono's thin
+    strokes and the highlighter's pale colours it was hard to read (PDF reviews). Code is set
+    in DejaVu Sans Mono, and the LaTeX build wraps each BibTeX block in \\bookblackcode,
+    which keeps the highlighter's tokens (an entry copied out of the PDF still parses:
+    test_citation) and drops their colours."""
+    from types import SimpleNamespace
+
+    from docutils import nodes
+
+    from bookext import _keep_together_in_latex
+
+    fonts = [r.split()[0].split("+")[-1] for r in
+             run("pdffonts", str(built_pdf)).strip().splitlines()[2:]]
+    assert "DejaVuSansMono" in fonts and not any("FreeMono" in f for f in fonts), fonts
+    section = nodes.section()
+    block = nodes.literal_block("@misc{x,\n}", "@misc{x,\n}", language="bibtex")
+    section += block
+    doc = nodes.document(None, None)
+    doc += section
+    _keep_together_in_latex(SimpleNamespace(builder=SimpleNamespace(format="latex")), doc, "x")
+    opened = [n.astext() for n in section.findall(nodes.raw) if "begingroup" in n.astext()]
+    assert opened and "\\bookblackcode" in opened[0] and "fontsize{7}" in opened[0], opened
+    assert block["language"] == "bibtex"  # highlighted tokens, so that copying keeps spacing
+
+
 def test_page_count_and_metadata(built_pdf):
     info = run("pdfinfo", str(built_pdf))
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))

@@ -440,7 +440,9 @@ def _keep_together_in_latex(app, doctree, docname):
     (heading, reference, BibTeX entry and the line after it) starts on a page with room for
     all of it, and a label ending in a colon ("Sources:", "BibTeX:") is never left at a page
     foot without what it introduces. BibTeX is set small enough for its longest line
-    (analysis/citation.py's BIBTEX_WIDTH) to fit the text block unbroken."""
+    (analysis/citation.py's BIBTEX_WIDTH) to fit the text block unbroken, and in black
+    (\\bookblackcode in _config.yml's preamble drops the highlighter's pale colours, and
+    keeps its tokens, so that an entry copied out of the PDF keeps its spacing)."""
     if app.builder.format != "latex":
         return
     for section in list(doctree.findall(nodes.section)):
@@ -458,7 +460,7 @@ def _keep_together_in_latex(app, doctree, docname):
         if block.get("language") == "bibtex":
             at = block.parent.index(block)
             block.parent.insert(at + 1, _raw("\\endgroup"))
-            block.parent.insert(at, _raw("\\begingroup\\fvset{fontsize="
+            block.parent.insert(at, _raw("\\begingroup\\bookblackcode\\fvset{fontsize="
                                         "\\fontsize{7}{8.5}\\selectfont}"))
 
 

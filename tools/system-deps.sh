@@ -19,6 +19,7 @@ need texlive-latex-extra kpsewhich needspace.sty placeins.sty  # the PDF's page 
 need fonts-freefont-otf fc-list -q "FreeSerif"
 need fonts-noto-core bash -c 'fc-list | grep -q NotoNaskhArabic'
 need fonts-symbola bash -c 'fc-list | grep -q Symbola'
+need fonts-dejavu-core bash -c 'fc-list | grep -q "DejaVu Sans Mono"'  # the PDF's code
 if [ "$what" = test ]; then
   need chromium command -v chromium
   need poppler-utils command -v pdftotext
