@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import data_dir
-from .text import md_escape
+from .text import md_escape, md_escape_prose
 
 
 def _constraints(field: dict) -> str:
@@ -37,7 +37,7 @@ def page(folder: Path | str | None = None, link_prefix: str = "../data/") -> str
     folder = data_dir(folder)
     pkg = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     out = [f"**{md_escape(pkg.get('title', pkg.get('name', '')))}**, version "
-           f"{md_escape(pkg.get('version', ''))}. {md_escape(pkg.get('description', ''))}", ""]
+           f"{md_escape(pkg.get('version', ''))}. {md_escape_prose(pkg.get('description', ''))}", ""]
     lic = ", ".join(md_escape(x.get("title", x.get("name", ""))) for x in pkg.get("licenses", []))
     out += [f"Licence: {lic}. Download the whole package description: "
             f"{{download}}`datapackage.json <{link_prefix}datapackage.json>`.", ""]
@@ -45,7 +45,7 @@ def page(folder: Path | str | None = None, link_prefix: str = "../data/") -> str
         schema = res["schema"]
         name = res["name"]
         out += [f"({'codebook-' + name})=", f"## {md_escape(res.get('title', name))}", "",
-                md_escape(res.get("description", "")), "",
+                md_escape_prose(res.get("description", "")), "",
                 f"File: {{download}}`{res['path']} <{link_prefix}{res['path']}>`. "
                 f"Primary key: `{', '.join(_as_list(schema.get('primaryKey')))}`."]
         for fk in schema.get("foreignKeys", []):
@@ -56,7 +56,7 @@ def page(folder: Path | str | None = None, link_prefix: str = "../data/") -> str
         for field in schema["fields"]:
             out += [f"`{field['name']}`",
                     f": *{field.get('type', 'string')}*; {_constraints(field)}. "
-                    f"{md_escape(field.get('description', ''))}", ""]
+                    f"{md_escape_prose(field.get('description', ''))}", ""]
     return "\n".join(out)
 
 

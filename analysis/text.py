@@ -23,6 +23,16 @@ def md_escape(value) -> str:
     return "".join("\\" + ch if ch in _PUNCT else ch for ch in text)
 
 
+def md_escape_prose(value) -> str:
+    """Like md_escape, but a `backquoted` span (a file name or command in a description)
+    stays a code span instead of printing its backquotes."""
+    text = " ".join(str(value).split()) if value is not None and not (
+        not isinstance(value, str) and pd.isna(value)) else ""
+    parts = re.split(r"(`[^`]+`)", text)
+    return "".join(p if i % 2 else "".join("\\" + ch if ch in _PUNCT else ch for ch in p)
+                   for i, p in enumerate(parts))
+
+
 def fmt_count(n) -> str:
     if n is None or pd.isna(n):
         return "–"

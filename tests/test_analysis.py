@@ -500,3 +500,23 @@ def test_a_glued_value_is_output_exactly_as_myst_nb_glue_outputs_it():
     for value in ("about 1,000", "the MEK, as reported by AFP", "3 (0–3)", "it's “quoted”"):
         assert sent(lambda: ch.glue("k.x", value)) == \
             sent(lambda: myst_glue("k.x", value, display=False))
+
+
+def test_a_description_keeps_its_code_spans_and_spaces():
+    """The codebook prints `make estimates` as code, not with its backquotes; the rest of a
+    description is escaped as before, spaces around the span kept."""
+    from analysis.text import md_escape_prose
+    assert md_escape_prose("filled in by `make estimates`; see (b)") == \
+        "filled in by `make estimates`\\; see \\(b\\)"
+    assert md_escape_prose("no code here") == "no code here"
+
+
+def test_the_attacks_by_how_their_dead_are_counted_add_up_to_all_attacks():
+    """The overview sorts every attack by its figures for the dead (sources differ, several
+    agree, one source, none): a reader adding the four numbers gets the number of attacks."""
+    from analysis import load
+    from analysis.chapter import analysis_keys
+    keys = analysis_keys(load.load())
+    n = lambda k: int(keys[k].replace(",", ""))   # noqa: E731
+    parts = [n(f"book.attacks_{k}") for k in ("disputed", "agreed", "single", "no_figure")]
+    assert sum(parts) == len(derive.attacks(load.load().events)), parts
