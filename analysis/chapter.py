@@ -6,6 +6,8 @@ Glue keys (use them in prose as {glue:text}`KEY`):
   for ``wounded``; ``<event_id>.detained``, ``.missing``, ``.relocated``
 - ``<event_id>.<measure>_best_by``: who gave the figure chosen as best, and where it was read,
   worded for a sentence ("the MEK, as reported by AFP"; "UNHCR"): ``text.speaker_phrase``
+- ``<event_id>.<measure>_best_as_given``: the best estimate with its source's qualifier
+  ("at least 27"), for prose that states the figure as given;
 - ``<event_id>.best_by``: both best estimates' speakers in one phrase, for "N killed and M
   wounded, {best_by}": "both given by UNHCR", or "given by X and by Y respectively"
 - ``<claim_id>``: one source's figure in words ("at least 9", "about 400")
@@ -147,6 +149,9 @@ class _Base:
             best = by_id.loc[e.best_claim_id]
             phrase = speaker_phrase(best["quoted"], best["label"])
             self.glue(f"{e.event_id}.{e.measure}_best_by", phrase)
+            # the best estimate as its source gave it ("at least 27" where the count is 27)
+            self.glue(f"{e.event_id}.{e.measure}_best_as_given",
+                      fmt_claim(best["qualifier"], best["value_min"], best["value_max"]))
             best_by.setdefault(e.event_id, {})[e.measure] = phrase
         for event_id, by in best_by.items():
             if "killed" in by or "wounded" in by:
@@ -160,7 +165,14 @@ class _Base:
     def events_table(self, events: pd.DataFrame, caption: str, name: str):
         """The events as a numbered table (date at its precision, place and kind, what
         happened, killed and wounded as best estimate with the range, and the grade), then
-        each event's sources as a list."""
+        each event's sources as a list. Where a source gives a death during the event that it
+        does not call violent (a 'died' claim: police citing a heart attack) while another
+        counts it as killed, the Killed cell says that the cause is disputed."""
+        died = set(self.data.claims.loc[self.data.claims["measure"] == "died", "event_id"])
+
+        def killed(e) -> str:
+            cell = fmt_range(e.killed_low, e.killed_best, e.killed_high)
+            return f"{cell} (cause disputed)" if e.event_id in died and cell != "–" else cell
         rows = pd.DataFrame({
             "No.": [str(i) for i in range(1, len(events) + 1)],
             "Date": [fmt_span(e.start_date, e.end_date, e.date_precision)
@@ -169,8 +181,7 @@ class _Base:
                       f"*{md_escape(_place(e))}; "
                       f"{md_escape(TYPE_LABELS.get(str(e.event_type), str(e.event_type)))}*"
                       for e in events.itertuples(index=False)],
-            "Killed": [fmt_range(e.killed_low, e.killed_best, e.killed_high)
-                       for e in events.itertuples(index=False)],
+            "Killed": [killed(e) for e in events.itertuples(index=False)],
             "Wounded": [fmt_range(e.wounded_low, e.wounded_best, e.wounded_high)
                         for e in events.itertuples(index=False)],
             "Grade": [derive.GRADE_LABELS.get(str(g), str(g)) if pd.notna(g) else "–"
@@ -183,8 +194,9 @@ class _Base:
                              enumerate(events["source_keys"], start=1))
         note = ("Killed and wounded: the best estimate, with the lowest and highest figures "
                 "any source gives in brackets (residents only; a dash before the brackets: no "
-                "source may give the best estimate). Grade: how well the event is attested, "
-                "by the rule in the methods chapter (confirmed, corroborated, single source, "
+                "source may give the best estimate; 'cause disputed': a source gives the "
+                "death as not violent, see the event's entry in the register). Grade: how well "
+                "the event is attested, by the rule in the methods chapter (confirmed, corroborated, single source, "
                 "partisan only, contested). Dates: 'or' and 'between' mark one date known only "
                 "between two reported dates; 'c.' a period with approximate ends. "
                 "Sources of each numbered event:")
@@ -654,8 +666,9 @@ def analysis_keys(d: Dataset) -> dict[str, str]:
     - ``book.deadliest.<n>.<x>`` (n = 1, 2, 3 by best estimate of killed): ``title``, ``date``,
       ``place``, ``killed_best`` / ``_low`` / ``_high``, ``best_by``, ``spread`` (a phrase);
       ``book.deadliest.top3_share``: their share of the best estimate of all killed
-    - ``book.attacks_disputed`` / ``_single`` / ``_no_figure``: attacks whose sources give
-      different figures for the killed / whose killed rest on one figure / that have none
+    - ``book.attacks_disputed`` / ``_agreed`` / ``_single`` / ``_no_figure``: attacks whose
+      sources give different figures for the killed / several sources, one figure / one
+      source's figure / no figure (each attack in exactly one; they add up to the attacks)
     - ``book.attacks_at.<place>``, ``book.killed_at.<place>``: attacks and best estimate by place
     - ``book.controller.<id>.attacks`` / ``.killed_best`` / ``.killed_share`` (attacks at
       Ashraf; the share is of all attacks' best estimate); ``book.attacks_grade.<grade>``;
@@ -700,11 +713,17 @@ def analysis_keys(d: Dataset) -> dict[str, str]:
     out["book.deadliest.top3_share"] = _share(ranked.head(3)["killed_best"].sum(), total)
     res = claims[(claims["measure"] == "killed") & (claims["group"].astype("string") == "residents")
                  & claims["event_id"].isin(att["event_id"])]
-    figures = res.groupby("event_id")["value_min"].agg(lambda s: s.dropna().nunique())
-    counts = res.groupby("event_id")["claim_id"].count()
-    out["book.attacks_disputed"] = fmt_count((figures > 1).sum())
-    out["book.attacks_single"] = fmt_count((counts == 1).sum())
-    out["book.attacks_no_figure"] = fmt_count(att["killed_best"].isna().sum())
+    # every attack in exactly one of four groups (the four numbers add up to the attacks):
+    # sources that differ, several sources that agree, one source's figure, no figure
+    ids = att["event_id"]
+    figures = res.groupby("event_id")["value_min"].agg(
+        lambda s: s.dropna().nunique()).reindex(ids).fillna(0).to_numpy()
+    counts = res.groupby("event_id")["claim_id"].count().reindex(ids).fillna(0).to_numpy()
+    none = att["killed_best"].isna().to_numpy() & (figures == 0)
+    out["book.attacks_disputed"] = fmt_count(((figures > 1) & ~none).sum())
+    out["book.attacks_agreed"] = fmt_count(((figures <= 1) & (counts > 1) & ~none).sum())
+    out["book.attacks_single"] = fmt_count(((figures <= 1) & (counts <= 1) & ~none).sum())
+    out["book.attacks_no_figure"] = fmt_count(none.sum())
     for place, grp in att.groupby(att["place"].astype("string")):
         out[f"book.attacks_at.{place}"] = fmt_count(len(grp))
         out[f"book.killed_at.{place}"] = fmt_count(grp["killed_best"].fillna(0).sum())

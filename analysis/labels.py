@@ -16,7 +16,7 @@ TYPE_LABELS = {
 # How a control spell held the site (control_spells.control_kind) and how it began
 # (began_how): the control charts' band labels and the overview's table of spells.
 KIND_LABELS = {
-    "host_granted_base": "base hosted by Iraq", "military_custody": "US custody",
+    "host_granted_base": "MEK base granted by Iraq", "military_custody": "US custody",
     "formal_responsibility": "formal handover", "security_perimeter": "perimeter",
     "forces_inside": "forces inside", "empty_site": "empty site",
     "held_by_armed_group": "held by {controller}", "unattested": "unattested"}

@@ -112,6 +112,10 @@ def test_the_checker_catches_loaded_words_in_titles_cells_captions_and_alt_text(
     "Anti-terrorist units entered the camp.",
     "The MEK stayed at Ashraf as a guest of the Iraqi government.",
     "Iraq hosted the MEK at the camp for two decades.",
+    "The MEK under its Iraqi host, 1986–2003.",
+    "The site was a base hosted by Iraq.",
+    "A police search under the law of the host country.",
+    "Albania's hosting of the MEK angered Tehran.",
 ])
 def test_an_unattributed_sentence_is_caught(sentence):
     assert voice.check_text(sentence), sentence
@@ -132,6 +136,7 @@ def test_an_unattributed_sentence_is_caught(sentence):
     "An order under the Terrorism Act 2000 added the group to the list.",
     "The commission found no evidence that the group had planned terrorist acts.",
     "The MEK said it had been a guest of Iraq.",
+    "Iran's foreign ministry said Albania was hosting the MEK.",
     # a source's words in the register: a quotation of several sentences stays a quotation
     "It says: “Three days after the massacre in the camp, the toll rose. The terrorists fled.”",
 ])

@@ -49,6 +49,8 @@ TERMS: dict[str, list[str]] = {
     ],
     "euphemisms that take one side's view (the MEK 'hosted' as a 'guest'; its fighters 'freedom fighters')": [
         r"guests?", r"freedom fighters?", r"safe haven", r"hospitality", r"host(?:ed)? the (?:MEK|group|PMOI)",
+        r"host(?:ed|s|ing)? by (?:Iraq|Albania|Saddam)\w*", r"(?:its|their|the group's|the MEK's|Iraqi|Albanian) hosts?",
+        r"hosting of the (?:MEK|group|PMOI)", r"host (?:state|country|government)s?",
     ],
 }
 
