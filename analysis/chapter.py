@@ -47,6 +47,12 @@ def _place(e) -> str:
     return style.PLACES.get(str(e.place), str(e.place))
 
 
+def flagged_sources(sources: pd.DataFrame) -> frozenset:
+    """Keys of the sources the research notes flag as unreliable (sources.flagged)."""
+    return frozenset(sources.loc[sources["flagged"].fillna(False).astype(bool),
+                                 "source_key"].astype(str))
+
+
 def residents(pop: pd.DataFrame) -> pd.DataFrame:
     """Population counts of residents (not of defectors held apart)."""
     return pop[pop["group"].astype("string") == "residents"]
@@ -431,7 +437,8 @@ class Chapter(_Base):
                          "casualties.\n:::\n")
 
     def population_figure(self):
-        return figdata.Chart(plot.population(self.population, self.start, self.end),
+        return figdata.Chart(plot.population(self.population, self.start, self.end,
+                                             flagged_sources(self.data.sources)),
                              f"{self.id}-population",
                              figdata.alt_population(self.figure_rows("population"),
                                                     style.PLACES))
@@ -527,7 +534,8 @@ class Overview(_Base):
     def population_figure(self):
         pop = residents(self.data.population)
         start = pop["date"].min() - pd.Timedelta(days=200)  # the first count, with a margin
-        return figdata.Chart(plot.population(pop, start, self.end),
+        return figdata.Chart(plot.population(pop, start, self.end,
+                                             flagged_sources(self.data.sources)),
                              "overview-population", figdata.alt_population(
                                  self.figure_rows("population"), style.PLACES))
 

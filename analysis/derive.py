@@ -45,6 +45,11 @@ SOURCE_CLASS = {  # the coarse classes used in charts of "who reports what"
     "mek_ncri": "MEK / NCRI", "iran_state_aligned": "Iranian-state-aligned", "other": "Other",
     "editors": "Other",
 }
+# the charts of each attack's figures tell the governments apart (an Iraqi official's count of
+# a raid by Iraqi forces is not the US State Department's); the overview's tables keep one class
+CHART_CLASS = {**SOURCE_CLASS, "us_government": "US government",
+               "iraqi_government": "Iraqi government", "iranian_government": "Other governments",
+               "other_government": "Other governments"}
 PARTISAN = ("mek_ncri", "iran_state_aligned")
 NOT_INDEPENDENT = PARTISAN + ("unassessed", "commissioned", "other", "editors")
 MONITORS = ("un", "ngo", "court")
@@ -140,6 +145,7 @@ def claims_with_sources(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataF
     out["eligible"] = ~(out["flagged"] | out["second_hand"])
     out["rank"] = out["speaker_type"].map(SOURCE_RANK).astype("Int64")
     out["source_class"] = out["speaker_type"].map(SOURCE_CLASS)
+    out["chart_class"] = out["speaker_type"].map(CHART_CLASS)
     out["point"] = out["value_min"].fillna(out["value_max"])
     out["upper"] = out["value_max"].fillna(out["value_min"])
     return out

@@ -145,8 +145,8 @@ def casualty_rows(events: pd.DataFrame, claims: pd.DataFrame,
             for c in mine.sort_values(["point", "claim_id"], kind="stable").itertuples(
                     index=False):
                 rows.append({**base, "claim_id": c.claim_id, "source_key": c.source_key,
-                             "source_class": c.source_class if isinstance(
-                                 c.source_class, str) else "Other",
+                             "source_class": c.chart_class if isinstance(
+                                 c.chart_class, str) else "Other",
                              "qualifier": str(c.qualifier), "figure": c.point})
     cols = ["event_id", "date", "title", "measure", "low", "best", "high", "claim_id",
             "source_key", "source_class", "qualifier", "figure"]
@@ -377,7 +377,7 @@ def alt_population(rows: pd.DataFrame, places: dict[str, str]) -> str:
         return "No count of residents is recorded for this period."
     value = rows["value_min"].fillna(rows["value_max"])
     parts = [f"{len(rows)} counts of residents from {rows['date'].min().year} to "
-             f"{rows['date'].max().year}, one colour per place:"]
+             f"{rows['date'].max().year}, one marker per place:"]
     for place, grp in rows.assign(value=value).groupby("place", sort=False, observed=True):
         parts.append(f"{places.get(str(place), str(place))}, {len(grp)} count"
                      f"{'s' if len(grp) != 1 else ''} from {_n(grp['value'].min())} to "

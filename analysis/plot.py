@@ -131,7 +131,9 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     the layout for a phone (NARROW wide, fewer ticks, the legend in two columns).
     A change of control dated only to the year or month is drawn over the whole year or
     month it may fall in (UNCERTAIN: faded and hatched); ``period``: the chapter's own
-    dates, the time of the window outside them shaded grey (OUTSIDE)."""
+    dates, the time of the window outside them shaded grey (OUTSIDE). Every spell from the
+    first of the emptied camp on is pale: whoever held the site then, no residents lived
+    there (spells in time order)."""
     today = today or pd.Timestamp.today().normalize()
     fig, (ax,) = _new(4.8, width=NARROW) if narrow else _new(3.3)
     shown = set()
@@ -139,7 +141,9 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     changes: list[tuple[pd.Timestamp, str]] = []
     last_cid = None   # the controller of the spell drawn before
     band: list = []   # (bar, its label): a label is kept only where it fits inside its bar
+    no_residents = False   # from the first spell of the emptied camp on, no one lived there
     for s in spells.itertuples(index=False):
+        no_residents = no_residents or str(s.control_kind) == "empty_site"
         s_end = s.end_date if pd.notna(s.end_date) else today
         if s_end < start or s.start_date > end:
             continue
@@ -149,8 +153,8 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
         bar = ax.barh(1.0, right - left, left=left, height=0.55,
                       color=style.controller_colour(cid), hatch=style.controller_hatch(cid),
                       edgecolor="white", linewidth=0.8,
-                      alpha=EMPTY_ALPHA if str(s.control_kind) == "empty_site" else 1.0)
-        if str(s.control_kind) == "empty_site":
+                      alpha=EMPTY_ALPHA if no_residents else 1.0)
+        if no_residents and emptied is None:
             emptied = cid
         band.append((bar.patches[0], ax.text(
             left + (right - left) / 2, 1.0,
@@ -234,7 +238,7 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
     if emptied:
         handles.append(Patch(facecolor=style.controller_colour(emptied),
                              hatch=style.controller_hatch(emptied), alpha=EMPTY_ALPHA, edgecolor="white",
-                             label="pale: the camp empty, no residents"))
+                             label="pale: no residents (the camp emptied)"))
     if uncertain:
         handles.append(Patch(**UNCERTAIN, label="faded |||: change dated only to year/month"))
     if outside:
@@ -268,7 +272,7 @@ BAR_MIN_PX = 6   # pixels: a date range narrower than this is drawn as its mark 
 
 
 BAND_TOP = 1.0 + 0.55 / 2   # the top of the band of control, in the axis' units
-LABEL_GAP = 4   # points: the least horizontal gap between two labels of changes of control
+LABEL_GAP = 8   # points: the least horizontal gap between two labels of changes of control
 
 
 def _label_changes(fig: Figure, ax, changes, band) -> None:
@@ -341,8 +345,10 @@ def _label_changes(fig: Figure, ax, changes, band) -> None:
             ax.annotate(changes[i][1], (changes[i][0], BAND_TOP), xytext=(x, LABEL_ROWS[r]),
                         textcoords="data", ha="left", va="bottom", fontsize=LABEL_SIZE,
                         color="#333333", zorder=5, rotation=rotation,
-                        bbox={"boxstyle": "square,pad=0.1", "lw": 0, "fc": "white",
-                              "alpha": 0.85},
+                        # a thin frame: labels side by side read as separate labels, not
+                        # as one phrase ("emptied captured, one source ...")
+                        bbox={"boxstyle": "square,pad=0.2", "lw": 0.5, "ec": "#AAAAAA",
+                              "fc": "white", "alpha": 0.9},
                         arrowprops={"arrowstyle": "-", "lw": 0.7, "color": "#444444",
                                     "ls": "--", "shrinkA": 0, "shrinkB": 0,
                                     "relpos": near})
@@ -435,13 +441,14 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
                            zorder=1)
             link(fig, bar, f"ev-{e.event_id}-{measure}", url, tip, tab=first)
             if pd.notna(be):  # no tick where no source may give the best estimate
-                tick, = ax.plot([be, be], [y - 0.32, y + 0.32], color="black", lw=1.6, zorder=2)
+                # above the sources' marks: a figure equal to the best does not hide the tick
+                tick, = ax.plot([be, be], [y - 0.32, y + 0.32], color="black", lw=1.6, zorder=4)
                 link(fig, tick, f"ev-{e.event_id}-{measure}-best", url, tip, tab=False)
             mine = claims[(claims["event_id"] == e.event_id) & (claims["measure"] == measure)
                           & (claims["group"].astype("string") == "residents")]
             mine = mine.sort_values(["point", "claim_id"], kind="stable")
             for c in mine.itertuples(index=False):
-                cls = c.source_class if isinstance(c.source_class, str) else "Other"
+                cls = c.chart_class if isinstance(c.chart_class, str) else "Other"
                 marker, colour = style.SOURCE_MARKERS[cls]
                 used.add(cls)
                 open_ = str(c.qualifier) in ("at_least", "up_to")
@@ -526,9 +533,11 @@ def _set_apart(fig: Figure, marks: list) -> int:
 
 
 def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
-               end: pd.Timestamp | None = None) -> Figure:
-    """Counts of residents over time, one colour per place; a vertical bar spans a range
-    given by a source, an open marker is an "at least" or "up to" figure."""
+               end: pd.Timestamp | None = None, flagged: frozenset = frozenset()) -> Figure:
+    """Counts of residents over time, one marker per place (in one grey: no controller's
+    hue); a vertical line spans a range given by a source, an open marker is an "at least" or
+    "up to" figure, a faded bar the year or month a count is dated to, and a dashed ring a
+    count from a source the research notes flag as unreliable (``flagged``: source keys)."""
     fig, (ax,) = _new(2.8)
     data = pop.copy()
     if start is not None:
@@ -561,6 +570,10 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
             ax.scatter([x], [r.point], zorder=3, marker=marker, s=26,
                        facecolor=colour if closed else "white", edgecolor=colour,
                        alpha=0.55 if fuzzy else 1.0, clip_on=False)
+            if str(r.source_key) in flagged:
+                ax.scatter([x], [r.point], zorder=3, marker="o", s=110, facecolor="none",
+                           edgecolor="#555555", linestyle=(0, (2, 1.5)), lw=0.9,
+                           clip_on=False)
     zeros = data[inferred]
     if len(zeros):
         ax.scatter(zeros["date"], zeros["point"], marker="x", s=30, color="#555555", zorder=3,
@@ -583,6 +596,10 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
     if vague.any():
         handles.append(Line2D([], [], color="#555555", lw=3, alpha=0.45, marker="o",
                               label="faded: dated only to the year or month"))
+    if data["source_key"].astype("string").isin(list(flagged)).any():
+        handles.append(Line2D([], [], marker="o", ls="", markersize=9, markerfacecolor="none",
+                              markeredgecolor="#555555",
+                              label="ringed: a source flagged as unreliable"))
     fig.legend(handles=handles, loc="outside lower center", ncols=3)
     return fig
 
@@ -611,20 +628,28 @@ def period_totals(totals: pd.DataFrame, measure: str = "killed") -> Figure:
 def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
                end: pd.Timestamp) -> Figure:
     """People killed in attacks on the MEK's camps, cumulated over time: best estimate (line)
-    between the cumulated lowest and highest figures (band); control of Ashraf shaded below."""
+    between the cumulated lowest and highest figures (band); control of Ashraf shaded below,
+    drawn as in the control charts: pale from the emptying of the camp on, and a change of
+    control dated only to its year or month faded and hatched over that year or month."""
     fig, (ax,) = _new(3.3)
     top = float(cum["killed_high"].max()) * 1.08
-    shown = []
+    shown, no_residents, pale = [], False, False
     for s in spells.itertuples(index=False):
         s_end = s.end_date if pd.notna(s.end_date) else end
         cid = str(s.controller)
+        no_residents = no_residents or str(s.control_kind) == "empty_site"
+        pale = pale or no_residents
         # drawn as the legend shows it: the controller's colour with its hatch in white
         # (fill_between's color= would paint the hatch in the fill's own colour: no hatch)
         ax.fill_between([max(s.start_date, start), min(s_end, end)], -0.09 * top, -0.03 * top,
                         facecolor=style.controller_colour(cid),
-                        hatch=style.controller_hatch(cid), lw=0, edgecolor="white")
+                        hatch=style.controller_hatch(cid), lw=0, edgecolor="white",
+                        alpha=EMPTY_ALPHA if no_residents else 1.0)
         if cid not in shown:
             shown.append(cid)
+    uncertain = uncertain_bounds(spells, start, end, end)
+    for lo, hi in uncertain:
+        ax.fill_between([lo, hi], -0.09 * top, -0.03 * top, **UNCERTAIN)
     x = pd.concat([pd.Series([start]), cum["start_date"], pd.Series([end])])
     def steps(col):
         return np.concatenate([[0], cum[col].to_numpy(float), [cum[col].iloc[-1]]])
@@ -639,6 +664,11 @@ def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
     handles += [Patch(facecolor=style.controller_colour(c), hatch=style.controller_hatch(c),
                       edgecolor="white", label=style.controller_label(c))
                 for c in shown]
+    if pale:
+        handles.append(Patch(facecolor="#BBBBBB", alpha=EMPTY_ALPHA, edgecolor="white",
+                             label="pale: no residents (the camp emptied)"))
+    if uncertain:
+        handles.append(Patch(**UNCERTAIN, label="faded |||: change dated only to year/month"))
     fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8,
                title="strip below zero: who controlled Camp Ashraf", title_fontsize=8)
     return fig

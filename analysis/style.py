@@ -38,6 +38,9 @@ SOURCE_MARKERS = {  # source class -> (marker, colour)
     "Press": ("^", OKABE_ITO["black"]),
     "Encyclopedia": ("P", OKABE_ITO["grey"]),
     "Governments": ("D", "#999933"),   # Tol's olive: no controller's colour
+    "Iraqi government": ("D", "#999933"),   # the casualty charts split the governments
+    "US government": ("p", "#661100"),   # Tol's dark brown
+    "Other governments": ("h", "#44AA99"),   # Tol's teal
     "MEK / NCRI": ("v", OKABE_ITO["orange"]),
     "Iranian-state-aligned": ("X", "#332288"),   # Tol's indigo: not Badr's purple
     "Other": (".", OKABE_ITO["grey"]),
@@ -46,11 +49,12 @@ SOURCE_MARKERS = {  # source class -> (marker, colour)
 PLACES = {"ashraf": "Camp Ashraf", "liberty": "Camp Liberty", "ashraf3": "Ashraf 3 (Albania)",
           "elsewhere": "Elsewhere", "iraq": "Iraq"}
 PLACE_MARKERS = {"ashraf": "o", "liberty": "s", "ashraf3": "^", "iraq": "D", "elsewhere": "D"}
-# Places take the colours no controller has (vermillion, sky, dark grey): a count of residents
-# at Ashraf is not drawn in the Iraqi government's green, nor one at Liberty in the MEK's orange.
-PLACE_COLOURS = {"ashraf": OKABE_ITO["vermillion"], "liberty": OKABE_ITO["sky"],
-                 "ashraf3": "#555555", "iraq": OKABE_ITO["grey"],
-                 "elsewhere": OKABE_ITO["grey"]}
+# Places are told apart by their markers, in one dark grey: no hue of a controller's (the
+# vermillion and sky blue used before read as the MEK's orange and the US forces' blue), so a
+# chart of residents by place cannot be read as a chart of who held the camp. The camps'
+# counts barely overlap in time (Ashraf to 2013, Liberty 2012-2016, Ashraf 3 from 2016).
+PLACE_COLOURS = {"ashraf": "#5A5A5A", "liberty": "#5A5A5A", "ashraf3": "#5A5A5A",
+                 "iraq": OKABE_ITO["grey"], "elsewhere": OKABE_ITO["grey"]}
 
 WIDTH = 6.3  # inches: about the text width of the PDF, so figures print at their own size
 RC = {

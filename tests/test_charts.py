@@ -5,6 +5,7 @@ deterministic, self-contained and legible on a phone."""
 from __future__ import annotations
 
 import base64
+import math
 import re
 from itertools import combinations
 
@@ -384,14 +385,31 @@ def test_no_panel_where_no_attack_has_a_figure(data):
     assert chart.alt.startswith("Two panels, killed and wounded,")
 
 
-def test_places_are_not_drawn_in_a_controllers_colour():
-    """A chart of residents by place must not read as a chart of who held the camp."""
+def _lab(hex_colour: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of an sRGB colour."""
+    rgb = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    xyz = [sum(m * c for m, c in zip(row, lin)) / w for row, w in zip(
+        [(0.4124, 0.3576, 0.1805), (0.2126, 0.7152, 0.0722), (0.0193, 0.1192, 0.9505)],
+        (0.9505, 1.0, 1.089))]
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def test_places_are_not_drawn_in_a_colour_close_to_a_controllers():
+    """A chart of residents by place must not read as a chart of who held the camp: each
+    camp's colour is far (CIE76 distance of 35 or more) from every controller's, so that
+    Ashraf is not drawn in a near-orange (the MEK's) nor Liberty in a near-blue (US forces')."""
     from analysis import style
 
-    controllers = {c[1].lower() for c in style.CONTROLLERS.values()}
-    clash = {p: c for p, c in style.PLACE_COLOURS.items()
-             if p in ("ashraf", "liberty", "ashraf3") and c.lower() in controllers}
-    assert not clash, f"places drawn in a controller's colour: {clash}"
+    near = [(p, c, name, round(math.dist(_lab(c), _lab(colour))))
+            for p, c in style.PLACE_COLOURS.items() if p in ("ashraf", "liberty", "ashraf3")
+            for name, colour, _ in style.CONTROLLERS.values()
+            if math.dist(_lab(c), _lab(colour)) < 35]
+    assert not near, f"places drawn close to a controller's colour: {near}"
+    # the colours used before are caught: vermillion by the MEK's orange, sky by US blue
+    assert math.dist(_lab("#D55E00"), _lab("#E69F00")) < 35
+    assert math.dist(_lab("#56B4E9"), _lab("#0072B2")) < 35
 
 
 def test_an_attack_without_a_figure_is_not_drawn_as_a_small_count(data):
@@ -579,7 +597,7 @@ def test_the_emptied_camp_is_drawn_apart_from_forces_inside(data):
     alphas = sorted({round(p.get_alpha() or 1.0, 2) for p in fig.axes[0].patches
                      if p.get_y() < 1.0 < p.get_y() + p.get_height()})
     assert len(alphas) >= 2, alphas
-    assert "pale: the camp empty, no residents" in [
+    assert "pale: no residents (the camp emptied)" in [
         t.get_text() for t in fig.legends[0].get_texts()]
 
 
@@ -671,8 +689,14 @@ def test_cumulative_charts_strip_of_control_is_drawn_as_its_legend(book):
             strip[face] = (c.get_hatch() or "", to_hex(c.get_hatchcolor()[0]))
     assert strip, "no strip of control drawn"
     hatched = 0
+    # drawn as in the control charts: pale once the camp is empty, a change known only to
+    # its year faded over that year (overlays, not controllers: checked apart)
+    assert "pale: no residents (the camp emptied)" in legend
+    assert any((c.get_alpha() or 1.0) < 1.0 for c in ax.collections
+               if max(float(v[1]) for p in c.get_paths() for v in p.vertices) < 0)
+    assert "faded |||: change dated only to year/month" in legend
     for label, (face, hatch) in legend.items():
-        if label in ("lowest to highest",):
+        if label in ("lowest to highest",) or label.startswith(("pale:", "faded |||:")):
             continue
         assert face in strip, label
         assert strip[face][0] == hatch, (label, strip[face][0], hatch)
@@ -680,3 +704,43 @@ def test_cumulative_charts_strip_of_control_is_drawn_as_its_legend(book):
             hatched += 1
             assert strip[face][1] != face, f"{label}: hatch drawn in the fill's own colour"
     assert hatched >= 3
+
+
+def test_a_count_from_a_flagged_source_is_ringed_in_the_population_chart(book):
+    """celebcafe's count of Liberty (a source the research notes flag) is not drawn like the
+    UN's: it carries a dashed ring, and the legend says what the ring means."""
+    from analysis.chapter import flagged_sources
+
+    pop = book.data.population
+    flagged = flagged_sources(book.data.sources)
+    assert pop["source_key"].astype(str).isin(flagged).any(), "no flagged count to test"
+    fig = drawn_overview("population", book).fig
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "ringed: a source flagged as unreliable" in texts
+    from matplotlib.collections import PathCollection
+    rings = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)
+             and len(c.get_sizes()) and c.get_sizes()[0] >= 100
+             and (len(c.get_facecolor()) == 0 or c.get_facecolor()[0][3] == 0)]
+    n_flagged = int(pop[pop["group"].astype(str) == "residents"]["source_key"].astype(str)
+                    .isin(flagged).sum())
+    assert len(rings) == n_flagged, (len(rings), n_flagged)
+
+
+def test_the_casualty_charts_tell_the_iraqi_and_the_us_governments_apart(data):
+    """The raid of July 2009 has figures from Iraqi officials and from the US State
+    Department: the chart's legend names them as two kinds of source, not 'Governments'."""
+    fig = drawn("p4", "casualty", data).fig
+    texts = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert {"Iraqi government", "US government"} <= texts, texts
+    assert "Governments" not in texts
+
+
+def test_the_best_estimate_tick_is_drawn_above_the_sources_marks(data):
+    """Where a source's figure equals the best estimate (52 for September 2013), the tick
+    is not hidden under the mark."""
+    fig = drawn("p6", "casualty", data).fig
+    ax = fig.axes[0]
+    ticks = [ln for ln in ax.lines if ln.get_color() == "black" and len(ln.get_xdata()) == 2]
+    marks = [ln for ln in ax.lines if ln.get_marker() not in ("None", None, "")]
+    assert ticks and marks
+    assert min(t.get_zorder() for t in ticks) > max(m.get_zorder() for m in marks)
