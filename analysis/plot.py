@@ -573,7 +573,7 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
             if str(r.source_key) in flagged:
                 ax.scatter([x], [r.point], zorder=3, marker="o", s=110, facecolor="none",
                            edgecolor="#555555", linestyle=(0, (2, 1.5)), lw=0.9,
-                           clip_on=False)
+                           clip_on=False, label=FLAGGED_RING)
     zeros = data[inferred]
     if len(zeros):
         ax.scatter(zeros["date"], zeros["point"], marker="x", s=30, color="#555555", zorder=3,
@@ -605,6 +605,8 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
 
 
 INFERRED_SOURCE = "editors-inference"   # a zero the editors infer, no source's count
+FLAGGED_RING = "_flagged ring"   # the label (kept out of legends) of a ring around a count from
+# a flagged source: a mark on a count, not a count (a label, not a gid: no id repeated in SVG)
 
 
 def period_totals(totals: pd.DataFrame, measure: str = "killed") -> Figure:
