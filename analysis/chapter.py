@@ -219,9 +219,9 @@ class _Base:
         column is left out (a phone shows four columns without scrolling) and the caption
         must say what the table counts (ValueError otherwise). A chapter's paragraph names a
         few of the figures and points to the table for the rest. Refuses (ValueError) a table
-        that leaves out the lowest or the highest residents' figure of a measure it shows:
-        the range printed in the chapter's table of events must come from rows the reader
-        sees."""
+        that leaves out the lowest or the highest residents' figure of a measure it shows, or
+        the figure taken as the best estimate: the range and the best estimate printed in the
+        chapter's table of events must come from rows the reader sees."""
         if not claim_ids:
             raise ValueError(f"claims_table {name}: no claim ids given")
         by_id = self.claims.set_index("claim_id")  # joined to sources: flagged
@@ -231,6 +231,16 @@ class _Base:
                            "data/casualty_claims.csv")
         missing = derive.missing_range_setters(self.data.claims, self.data.sources, claim_ids,
                                                setters=self.data.derived(derive.range_setters))
+        # and the figure the book takes as its best estimate, which the prose names
+        shown = by_id.loc[claim_ids]
+        shown = shown[shown["group"].astype("string") == "residents"]
+        pairs = set(zip(shown["event_id"], shown["measure"].astype("string")))
+        est = self.data.derived(derive.estimates)
+        for e in est.itertuples(index=False):
+            if ((e.event_id, str(e.measure)) in pairs and pd.notna(e.best_claim_id)
+                    and e.best_claim_id not in claim_ids):
+                missing.append(f"{e.event_id} {e.measure}: the best estimate's figure "
+                               f"({e.best_claim_id}) is in no row")
         if missing:
             raise ValueError(f"claims_table {name}: " + "; ".join(missing) + ". Add the "
                              "claim (flagged and second-hand figures are marked as such)")
@@ -670,7 +680,8 @@ def analysis_keys(d: Dataset) -> dict[str, str]:
     - ``book.population_residents``: dated counts of residents; ``book.population_at.<place>``
     - ``book.claim_entries``: bibliography entries the figures cite (``book.claim_sources``,
       glued by ``Overview``, counts them as witnesses); ``book.wikipedia_texts``: how many
-      entries are Wikipedia's texts (one witness)
+      of those entries are Wikipedia's texts (one witness), so that the entries less these
+      texts, plus one, are the witnesses
     - ``book.deadliest.<n>.<x>`` (n = 1, 2, 3 by best estimate of killed): ``title``, ``date``,
       ``place``, ``killed_best`` / ``_low`` / ``_high``, ``best_by``, ``spread`` (a phrase);
       ``book.deadliest.top3_share``: their share of the best estimate of all killed
@@ -692,7 +703,7 @@ def analysis_keys(d: Dataset) -> dict[str, str]:
         out[f"book.population_at.{place}"] = fmt_count(n)
     keys = sorted(set(d.claims["source_key"].astype("string")))
     out["book.claim_entries"] = fmt_count(len(keys))   # entries of references.bib cited
-    out["book.wikipedia_texts"] = fmt_count(len(wikipedia_keys(d.sources)))
+    out["book.wikipedia_texts"] = fmt_count(len(set(wikipedia_keys(d.sources)) & set(keys)))
 
     att = derive.attacks(d.events)
     claims = derive.claims_with_sources(d.claims, d.sources)

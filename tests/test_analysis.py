@@ -520,3 +520,19 @@ def test_the_attacks_by_how_their_dead_are_counted_add_up_to_all_attacks():
     n = lambda k: int(keys[k].replace(",", ""))   # noqa: E731
     parts = [n(f"book.attacks_{k}") for k in ("disputed", "agreed", "single", "no_figure")]
     assert sum(parts) == len(derive.attacks(load.load().events)), parts
+
+
+def test_the_sources_behind_the_figures_add_up():
+    """The introduction says the figures cite N entries, of which W are Wikipedia texts that
+    count as one source, so the figures rest on S sources: a reader's N - W + 1 must be S.
+    (If other copies of one text come to be cited for figures, the sentence needs a clause
+    for them, and this test says so.)"""
+    from analysis import load
+    from analysis.chapter import analysis_keys
+    d = load.load()
+    keys = analysis_keys(d)
+    n = lambda k: int(keys[k].replace(",", ""))   # noqa: E731
+    sources = derive.count_witnesses(d.claims["source_key"].unique(), d.sources)
+    assert n("book.claim_entries") - n("book.wikipedia_texts") + 1 == sources, (
+        "copies other than Wikipedia's texts among the figures' sources: "
+        "say so in intro.md and overview-sources.md")
