@@ -118,10 +118,8 @@ def test_page_in_the_browser(page, site, axe, doc):
     with no console error, failed request or request to another host, and prints no
     traceback; its figures (figure_problems); its previous and next links follow the table
     of contents (neighbour_problems); axe-core finds no WCAG 2.1 AA violation. A screenshot
-    of it is kept. The page is checked once loaded; its requests are read after axe-core has
-    run and the network has been idle (by then, as a rule, long since: no second wait), so that
-    a late request that fails is still caught."""
-    page.goto(f"{site}/{doc}.html", wait_until="load")
+    of it is kept."""
+    page.goto(f"{site}/{doc}.html", wait_until="networkidle")
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     # the whole page for the artifacts, but the register (tens of thousands of pixels tall
     # with its quotes) only as far as a reader first sees it: a full shot of it times out
@@ -130,13 +128,12 @@ def test_page_in_the_browser(page, site, axe, doc):
     page.screenshot(path=str(ARTIFACTS / "screenshots" / f"{doc.replace('/', '__')}.jpg"),
                     full_page=not tall, type="jpeg", quality=70)
     body = page.inner_text("article")
-    problems = [f"prints {w!r}" for w in ("Traceback", "<Figure size") if w in body]
+    problems = list(page.problems)
+    problems += [f"loads from another host: {u}" for u in page.foreign]
+    problems += [f"prints {w!r}" for w in ("Traceback", "<Figure size") if w in body]
     problems += figure_problems(page, doc)
     problems += neighbour_problems(page, doc)
     problems += [f"axe-core: {v}" for v in axe_violations(axe, page)]
-    page.wait_for_load_state("networkidle")
-    problems += page.problems
-    problems += [f"loads from another host: {u}" for u in page.foreign]
     assert problems == [], f"{doc}:\n  " + "\n  ".join(problems)
 
 
