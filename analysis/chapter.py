@@ -230,17 +230,8 @@ class _Base:
             raise KeyError(f"claims_table {name}: no claim {', '.join(unknown)} in "
                            "data/casualty_claims.csv")
         missing = derive.missing_range_setters(self.data.claims, self.data.sources, claim_ids,
-                                               setters=self.data.derived(derive.range_setters))
-        # and the figure the book takes as its best estimate, which the prose names
-        shown = by_id.loc[claim_ids]
-        shown = shown[shown["group"].astype("string") == "residents"]
-        pairs = set(zip(shown["event_id"], shown["measure"].astype("string")))
-        est = self.data.derived(derive.estimates)
-        for e in est.itertuples(index=False):
-            if ((e.event_id, str(e.measure)) in pairs and pd.notna(e.best_claim_id)
-                    and e.best_claim_id not in claim_ids):
-                missing.append(f"{e.event_id} {e.measure}: the best estimate's figure "
-                               f"({e.best_claim_id}) is in no row")
+                                               setters=self.data.derived(derive.range_setters),
+                                               best=self.data.derived(derive.estimates))
         if missing:
             raise ValueError(f"claims_table {name}: " + "; ".join(missing) + ". Add the "
                              "claim (flagged and second-hand figures are marked as such)")

@@ -202,12 +202,14 @@ def range_setters(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 
 def missing_range_setters(claims: pd.DataFrame, sources: pd.DataFrame, shown: list[str],
                           measures_of: str = "shown",
-                          setters: pd.DataFrame | None = None) -> list[str]:
+                          setters: pd.DataFrame | None = None,
+                          best: pd.DataFrame | None = None) -> list[str]:
     """What a set of claims tables leaves out: for every attack with a figure in ``shown``
     and every measure of it (``measures_of='all'``) or only the measures ``shown`` has
-    figures for (``'shown'``), a line naming the lowest or highest figure of the range that
-    no shown claim gives. Empty when the tables agree with the summary's ranges. ``setters``:
-    ``range_setters(claims, sources)`` when the caller has it already."""
+    figures for (``'shown'``), a line naming the lowest or highest figure of the range, or
+    the figure taken as the best estimate, that no shown claim gives. Empty when the tables
+    agree with the summary's ranges and best estimates. ``setters``: ``range_setters(claims,
+    sources)``, ``best``: ``estimates(claims, sources)``, when the caller has them already."""
     if measures_of not in ("shown", "all"):
         raise ValueError(f"measures_of must be 'shown' or 'all', not {measures_of!r}")
     shown_set = set(shown)
@@ -226,6 +228,16 @@ def missing_range_setters(claims: pd.DataFrame, sources: pd.DataFrame, shown: li
             if not ids & shown_set:
                 out.append(f"{r.event_id} {r.measure}: the {bound} figure of the range "
                            f"({', '.join(sorted(ids))}) is in no row")
+    best = estimates(claims, sources) if best is None else best
+    for e in best.itertuples(index=False):
+        if (e.event_id not in events or pd.isna(e.best_claim_id)
+                or str(e.measure) not in RANGE_MEASURES):
+            continue
+        if measures_of == "shown" and (e.event_id, str(e.measure)) not in pairs:
+            continue
+        if e.best_claim_id not in shown_set:
+            out.append(f"{e.event_id} {e.measure}: the best estimate's figure "
+                       f"({e.best_claim_id}) is in no row")
     return out
 
 

@@ -413,11 +413,16 @@ def test_missing_range_setters_names_the_figure_that_sets_a_range_but_is_in_no_r
     missing = derive.missing_range_setters(c, src, ["lo", "un"])
     assert missing == ["e killed: the highest figure of the range (hi) is in no row"]
     assert derive.missing_range_setters(c, src, ["lo", "un", "hi"]) == []
+    # the UN's figure, the best estimate, left out: caught too
+    assert derive.missing_range_setters(c, src, ["lo", "hi"]) == [
+        "e killed: the best estimate's figure (un) is in no row"]
     # the residents' wounded are not shown at all: caught only when every measure must agree
-    assert derive.missing_range_setters(c, src, ["lo", "hi", "sf"]) == []
-    assert derive.missing_range_setters(c, src, ["lo", "hi", "sf"], measures_of="all") == [
+    assert derive.missing_range_setters(c, src, ["lo", "un", "hi", "sf"]) == []
+    assert derive.missing_range_setters(c, src, ["lo", "un", "hi", "sf"],
+                                        measures_of="all") == [
         "e wounded: the lowest figure of the range (w) is in no row",
-        "e wounded: the highest figure of the range (w) is in no row"]
+        "e wounded: the highest figure of the range (w) is in no row",
+        "e wounded: the best estimate's figure (w) is in no row"]
 
 
 OLD_FEB_2013_KILLED = [  # Table 8.1 before the fix: Trend's flagged 10 (the high) left out
