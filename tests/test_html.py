@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from urllib.parse import urljoin, urlparse
 
 import pytest
@@ -45,8 +46,44 @@ def page(browser):
     pg.foreign = []
     pg.on("request", lambda r: urlparse(r.url).hostname not in ("127.0.0.1", None)
           and r.url.split(":")[0] in ("http", "https") and pg.foreign.append(r.url))
+    track_requests(pg)
     yield pg
     ctx.close()
+
+
+def track_requests(pg) -> None:
+    """Count the page's requests in flight and time the last one's start or end (visit)."""
+    pg.inflight, pg.last_request = set(), time.monotonic()
+
+    def started(r):
+        pg.inflight.add(r)
+        pg.last_request = time.monotonic()
+
+    def ended(r):
+        pg.inflight.discard(r)
+        pg.last_request = time.monotonic()
+
+    pg.on("request", started)
+    pg.on("requestfinished", ended)
+    pg.on("requestfailed", ended)
+
+
+QUIET = 0.15  # seconds with no request in flight that make a loaded page settled
+
+
+def visit(pg, url: str, timeout: float = 30.0) -> None:
+    """Open url and wait until it has loaded and no request has been in flight for QUIET
+    seconds: what Playwright's "networkidle" does with a fixed 500 ms, which cost half a
+    second on every page although, once "load" fires, a page of this site asks for nothing
+    more than its favicon (measured on every page). Any later request still counts: the
+    page's failed-request and other-host listeners see it whenever it comes."""
+    pg.goto(url, wait_until="load")
+    end = time.monotonic() + timeout
+    while pg.inflight or time.monotonic() - pg.last_request < QUIET:
+        if time.monotonic() > end:
+            raise AssertionError(f"{url}: requests still in flight after {timeout:.0f} s: "
+                                 + ", ".join(sorted(r.url for r in pg.inflight))[:500])
+        pg.wait_for_timeout(25)
 
 
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -86,6 +123,17 @@ def test_axe_catches_a_seeded_violation(axe, browser):
     assert {"image-alt", "aria-required-children"} <= seeded, seeded
 
 
+def test_visit_waits_for_a_request_made_after_load(page, tmp_path):
+    """visit() settles only once a request a page makes after its load event has ended, so
+    the page's listeners see it fail."""
+    (tmp_path / "late.html").write_text(
+        "<!doctype html><title>late</title><script>addEventListener('load', () => "
+        "setTimeout(() => fetch('missing.json'), 100))</script>", encoding="utf-8")
+    with serve(tmp_path) as url:
+        visit(page, f"{url}/late.html")
+        assert any("missing.json" in p for p in page.problems), page.problems
+
+
 def figure_problems(page, doc) -> list[str]:
     """Every figure is its chart inline (vector SVG, so its marks can be links), named by an
     alt text made from the chart's data (analysis.figdata), under a numbered caption."""
@@ -119,7 +167,7 @@ def test_page_in_the_browser(page, site, axe, doc):
     traceback; its figures (figure_problems); its previous and next links follow the table
     of contents (neighbour_problems); axe-core finds no WCAG 2.1 AA violation. A screenshot
     of it is kept."""
-    page.goto(f"{site}/{doc}.html", wait_until="networkidle")
+    visit(page, f"{site}/{doc}.html")
     (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
     # the whole page for the artifacts, but the register (tens of thousands of pixels tall
     # with its quotes) only as far as a reader first sees it: a full shot of it times out
@@ -158,7 +206,7 @@ def neighbour_problems(page, doc) -> list[str]:
 
 
 def test_search_for_liberty_lists_the_liberty_chapters(page, site):
-    page.goto(f"{site}/search.html?q=Liberty", wait_until="networkidle")
+    visit(page, f"{site}/search.html?q=Liberty")
     page.wait_for_selector("#search-results li", timeout=15000)
     hrefs = page.locator("#search-results li a").evaluate_all("as => as.map(a => a.href)")
     found = {re.sub(r"\.html.*$", "", urlparse(h).path.lstrip("/")) for h in hrefs}
@@ -178,7 +226,7 @@ def test_next_link_is_followed_by_a_click(page, site):
 
 def test_pdf_and_notebook_downloads(page, site):
     doc = period_chapters()[0]
-    page.goto(f"{site}/{doc}.html", wait_until="networkidle")
+    visit(page, f"{site}/{doc}.html")
     pdf = page.locator("a.btn[href$='camp-ashraf.pdf']").first.get_attribute("href")
     resp = page.request.get(f"{site}/{doc}.html".rsplit("/", 1)[0] + "/" + pdf)
     assert resp.status == 200 and resp.body()[:5] == b"%PDF-"
@@ -191,7 +239,7 @@ def test_code_is_hidden_behind_a_toggle(page, site):
     """Every figure's code on a period chapter with more than one figure sits behind a
     closed toggle (p1 has a single chart: it has no casualty figures to draw)."""
     doc = next(d for d in period_chapters() if len(figure_cells(d)) >= 2)
-    page.goto(f"{site}/{doc}.html", wait_until="networkidle")
+    visit(page, f"{site}/{doc}.html")
     toggles = page.locator("details.hide.above-input")
     assert toggles.count() >= len(figure_cells(doc)), f"{doc}: figure code is not behind a toggle"
     assert not any(toggles.nth(i).evaluate("d => d.open") for i in range(toggles.count())), \
@@ -264,7 +312,7 @@ def test_header_icons_render_from_the_icon_font(page, site):
     """The header's buttons (launch, repository, download, theme) show their Font Awesome
     icons, now drawn by the web font (fontawesome.js is no longer loaded)."""
     doc = period_chapters()[0]
-    page.goto(f"{site}/{doc}.html", wait_until="networkidle")
+    visit(page, f"{site}/{doc}.html")
     assert page.locator("script[src*='fontawesome.js']").count() == 0
     icons = page.evaluate(ICONS_JS)
     names = " ".join(i["cls"] for i in icons)
@@ -288,7 +336,7 @@ def test_header_icons_render_from_the_icon_font(page, site):
 def test_search_for_a_year_lists_its_pages_with_the_year_in_a_snippet(page, site, year, docs):
     """Sphinx's searchtools.js drops all-digit query terms; chapters/_static/book.js puts them
     back, and takes each snippet from the article (not from the header's buttons)."""
-    page.goto(f"{site}/search.html?q={year}", wait_until="networkidle")
+    visit(page, f"{site}/search.html?q={year}")
     page.wait_for_selector("#search-results li", timeout=15000)
     page.wait_for_function("document.querySelectorAll('#search-results li p.context').length"
                            " > 0", timeout=15000)
@@ -302,7 +350,7 @@ def test_search_for_a_year_lists_its_pages_with_the_year_in_a_snippet(page, site
 
 
 def test_search_snippets_are_text_not_header_buttons(page, site):
-    page.goto(f"{site}/search.html?q=Liberty", wait_until="networkidle")
+    visit(page, f"{site}/search.html?q=Liberty")
     page.wait_for_function("document.querySelectorAll('#search-results li p.context').length"
                            " > 2", timeout=15000)
     snippets = page.locator("#search-results li p.context").all_inner_texts()
@@ -312,7 +360,7 @@ def test_search_snippets_are_text_not_header_buttons(page, site):
 
 
 def test_one_search_box_and_its_icon_covers_no_text(page, site):
-    page.goto(f"{site}/{period_chapters()[0]}.html", wait_until="networkidle")
+    visit(page, f"{site}/{period_chapters()[0]}.html")
     visible = page.locator("button.search-button__button").evaluate_all(
         "bs => bs.filter(b => b.offsetParent !== null && b.getBoundingClientRect().width > 0)"
         ".length")
@@ -330,7 +378,7 @@ def test_one_search_box_and_its_icon_covers_no_text(page, site):
 
 
 def test_download_menu_has_each_file_once_and_no_print_item(page, site):
-    page.goto(f"{site}/{period_chapters()[0]}.html", wait_until="networkidle")
+    visit(page, f"{site}/{period_chapters()[0]}.html")
     texts = [t.strip() for t in page.locator(".dropdown-download-buttons a").all_inner_texts()]
     assert texts.count(".ipynb") == 1, texts
     assert "Book PDF" in texts and ".md" in texts, texts
@@ -338,7 +386,7 @@ def test_download_menu_has_each_file_once_and_no_print_item(page, site):
 
 
 def test_register_filter_narrows_the_list(page, site):
-    page.goto(f"{site}/chapters/register.html", wait_until="networkidle")
+    visit(page, f"{site}/chapters/register.html")
     shown = "document.querySelectorAll('div.reg-entry:not([hidden])').length"
     # the whole page first: one entry per event (a loaded machine once counted 126 entries,
     # then 138 shown, of a page still being parsed)
