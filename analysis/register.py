@@ -39,7 +39,7 @@ GRADE = {
 }
 STATUS = {
     "confirmed": "confirmed: the actor acknowledged it, or independent sources agree",
-    "claimed": "claimed: a group said it did it",
+    "claimed": "claimed: the actor said it did it",
     "alleged": "alleged: one side says so",
     "disputed": "disputed: sources name different actors",
     "unknown": "unknown: the sources do not establish who",
@@ -213,12 +213,19 @@ class Register:
         mine = self.changes[self.changes["event_id"] == e.event_id]
         if mine.empty:
             return []
+        from .changes import FIELD_LABELS, _value
+
         out = ["**Changed since version 1.1.0 of the data:**", ""]
         for c in mine.itertuples(index=False):
-            old = c.old if c.old else "empty"
-            new = c.new if c.new else "empty"
-            out.append(f"- {md_escape(str(c.field).replace('_', ' '))}: {md_escape(old)} → "
-                       f"{md_escape(new)}" + (f" ({md_escape(c.reason)})" if c.reason else ""))
+            field = str(c.field)
+            old, new = _value(field, c.old or ""), _value(field, c.new or "")
+            # a release-wide reason (the new grade rule) is given once, in the changelog and
+            # the methods chapter: an entry points to it instead of repeating it
+            why = ("the new grading rule of this version; see the data changelog"
+                   if getattr(c, "release_wide", False) else c.reason)
+            out.append(f"- {md_escape(FIELD_LABELS.get(field, field.replace('_', ' ')))}: "
+                       f"{md_escape(old)} → {md_escape(new)}"
+                       + (f" ({md_escape(why)})" if why else ""))
         return out + [""]
 
     def _figures(self, e) -> list[str]:
