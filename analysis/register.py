@@ -28,15 +28,7 @@ PRECISION = {"day": "known to the day", "month": "known to the month",
              "year": "known to the year",
              "bracketed": "happened once, at a time between the two dates",
              "span": "lasted over this period, whose ends are approximate"}
-GRADE = {
-    "confirmed": "a UN body, an NGO or a court speaks to the event, or the sources establish "
-                 "who carried it out",
-    "corroborated": "two or more independent witnesses report it",
-    "single_source": "one independent witness reports it",
-    "partisan_only": "no independent witness; only partisan, flagged, unassessed or other "
-                     "sources",
-    "contested": "the sources dispute who was responsible",
-}
+GRADE = derive.GRADE_GLOSS  # one wording with the codebook (derive.GRADE_GLOSS)
 STATUS = {
     "confirmed": "confirmed: the actor acknowledged it, or independent sources agree",
     "claimed": "claimed: the actor said it did it",
