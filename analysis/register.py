@@ -235,8 +235,14 @@ class Register:
                         f"best {fmt_count(r['best'])}, low {fmt_count(r['low'])}, "
                         f"high {fmt_count(r['high'])}")
                 n = int(r["n_claims"])
+                # who gave them, so that an estimate resting on one side's figures says so
+                kinds = sorted({_label(SPEAKER, k) for k in mine.loc[
+                    (mine["measure"].astype(str) == m)
+                    & (mine["group"].astype(str) == "residents"), "speaker_type"]})
                 out.append(f"- {m.capitalize()}: {span} (from {fmt_count(n)} "
-                           f"figure{'s' if n != 1 else ''} about residents)")
+                           f"figure{'s' if n != 1 else ''} about residents"
+                           + (f", given by: {md_escape(', '.join(kinds))}" if kinds else "")
+                           + ")")
         others = sorted(set(mine["measure"].astype(str)) - set(est.index))
         for m in (x for x in MEASURES if x in others):
             out.append(f"- {m.capitalize()}: no estimate (no figure about residents)")
