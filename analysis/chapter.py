@@ -585,14 +585,17 @@ class Overview(_Base):
             "Until": [fmt_span(x.end_date, x.end_date, x.end_precision) if pd.notna(x.end_date)
                       else "today" for x in s.itertuples(index=False)],
             "Controller": [style.controller_label(str(c)) for c in s["controller"]],
-            "Kind of control; how it began": [
-                f"{kind_label(str(x.control_kind), style.controller_label(str(x.controller)))}"
-                f"; {began_label(str(x.began_how), str(x.status))}"
-                for x in s.itertuples(index=False)],
+            # the controller and the attestation have columns of their own: the kind and the
+            # beginning are printed without them ("held", not "held by ISIS"; "captured", not
+            # "captured, one source")
+            "Kind of control": [
+                "held" if str(k) == "held_by_armed_group" else kind_label(str(k), "")
+                for k in s["control_kind"]],
+            "How it began": [began_label(str(b)) for b in s["began_how"]],
             "Attested": [str(k).replace("_", " ") for k in s["status"]],
         })
         table = md_table(rows, "Who controlled Camp Ashraf, 1986 to today",
-                         "tbl-control-spells", widths=[5, 16, 16, 22, 27, 14])
+                         "tbl-control-spells", widths=[5, 15, 15, 21, 17, 13, 14])
         sources = "\n".join(f"{i}. {cite(k)}" for i, k in enumerate(s["source_keys"], start=1))
         return _markdown(table + "\nSources of each numbered spell:\n\n" + sources + "\n")
 

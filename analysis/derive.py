@@ -58,6 +58,20 @@ GRADE_LABELS = {"confirmed": "confirmed", "corroborated": "corroborated",
                 "single_source": "single source", "partisan_only": "partisan only",
                 "contested": "contested"}
 
+# Each grade in one line, as the register and the codebook (datapackage.json's description of
+# events.grade) print it: a summary of GRADE_RULE, whose order it keeps.
+GRADE_GLOSS = {
+    "contested": "the sources dispute who was responsible",
+    "confirmed": "the acting body's own record establishes the act, or two or more independent "
+                 "first-hand witnesses report it, one of them a UN body, an NGO or a court",
+    "corroborated": "two or more independent first-hand witnesses report it",
+    "single_source": "one independent witness reports it, or several of which at most one is "
+                     "first-hand",
+    "partisan_only": "no independent witness: only partisan, commissioned, flagged, unassessed "
+                     "or other sources, or none with a quote",
+}
+
+
 GRADE_RULE = """\
 Every event is graded from its attestations (attestations.csv): one row per source that reports
 it, with the source's own words. Only what the sources say counts:

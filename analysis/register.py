@@ -28,18 +28,10 @@ PRECISION = {"day": "known to the day", "month": "known to the month",
              "year": "known to the year",
              "bracketed": "happened once, at a time between the two dates",
              "span": "lasted over this period, whose ends are approximate"}
-GRADE = {
-    "confirmed": "a UN body, an NGO or a court speaks to the event, or the sources establish "
-                 "who carried it out",
-    "corroborated": "two or more independent witnesses report it",
-    "single_source": "one independent witness reports it",
-    "partisan_only": "no independent witness; only partisan, flagged, unassessed or other "
-                     "sources",
-    "contested": "the sources dispute who was responsible",
-}
+GRADE = derive.GRADE_GLOSS  # one wording with the codebook (derive.GRADE_GLOSS)
 STATUS = {
     "confirmed": "confirmed: the actor acknowledged it, or independent sources agree",
-    "claimed": "claimed: a group said it did it",
+    "claimed": "claimed: the actor said it did it",
     "alleged": "alleged: one side says so",
     "disputed": "disputed: sources name different actors",
     "unknown": "unknown: the sources do not establish who",
@@ -213,12 +205,19 @@ class Register:
         mine = self.changes[self.changes["event_id"] == e.event_id]
         if mine.empty:
             return []
+        from .changes import FIELD_LABELS, _value
+
         out = ["**Changed since version 1.1.0 of the data:**", ""]
         for c in mine.itertuples(index=False):
-            old = c.old if c.old else "empty"
-            new = c.new if c.new else "empty"
-            out.append(f"- {md_escape(str(c.field).replace('_', ' '))}: {md_escape(old)} → "
-                       f"{md_escape(new)}" + (f" ({md_escape(c.reason)})" if c.reason else ""))
+            field = str(c.field)
+            old, new = _value(field, c.old or ""), _value(field, c.new or "")
+            # a release-wide reason (the new grade rule) is given once, in the changelog and
+            # the methods chapter: an entry points to it instead of repeating it
+            why = ("the new grading rule of this version; see the data changelog"
+                   if getattr(c, "release_wide", False) else c.reason)
+            out.append(f"- {md_escape(FIELD_LABELS.get(field, field.replace('_', ' ')))}: "
+                       f"{md_escape(old)} → {md_escape(new)}"
+                       + (f" ({md_escape(why)})" if why else ""))
         return out + [""]
 
     def _figures(self, e) -> list[str]:
@@ -236,8 +235,14 @@ class Register:
                         f"best {fmt_count(r['best'])}, low {fmt_count(r['low'])}, "
                         f"high {fmt_count(r['high'])}")
                 n = int(r["n_claims"])
+                # who gave them, so that an estimate resting on one side's figures says so
+                kinds = sorted({_label(SPEAKER, k) for k in mine.loc[
+                    (mine["measure"].astype(str) == m)
+                    & (mine["group"].astype(str) == "residents"), "speaker_type"]})
                 out.append(f"- {m.capitalize()}: {span} (from {fmt_count(n)} "
-                           f"figure{'s' if n != 1 else ''} about residents)")
+                           f"figure{'s' if n != 1 else ''} about residents"
+                           + (f", given by: {md_escape(', '.join(kinds))}" if kinds else "")
+                           + ")")
         others = sorted(set(mine["measure"].astype(str)) - set(est.index))
         for m in (x for x in MEASURES if x in others):
             out.append(f"- {m.capitalize()}: no estimate (no figure about residents)")

@@ -541,3 +541,21 @@ def test_the_sources_behind_the_figures_add_up():
     assert n("book.claim_entries") - n("book.wikipedia_texts") + 1 == sources, (
         "copies other than Wikipedia's texts among the figures' sources: "
         "say so in intro.md and overview-sources.md")
+
+
+def test_the_grades_are_glossed_in_one_wording_everywhere():
+    """The register and the codebook (datapackage.json's description of events.grade) give
+    each grade the same one-line gloss, derive.GRADE_GLOSS, which follows GRADE_RULE's order."""
+    import json
+
+    from analysis import derive, register
+    from conftest import ROOT
+
+    assert register.GRADE is derive.GRADE_GLOSS
+    package = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    events = next(r for r in package["resources"] if r["name"] == "events")
+    text = next(f for f in events["schema"]["fields"] if f["name"] == "grade")["description"]
+    for grade, gloss in derive.GRADE_GLOSS.items():
+        assert f"'{grade}' ({gloss})" in text, f"the codebook glosses '{grade}' otherwise"
+    order = [derive.GRADE_RULE.index(f"- {g}:") for g in derive.GRADE_GLOSS]
+    assert order == sorted(order), "GRADE_GLOSS is not in GRADE_RULE's order"

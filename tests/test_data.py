@@ -474,3 +474,29 @@ def test_claims_table_of_one_measure_has_no_counts_column_and_says_it_in_its_cap
                               "People wounded", "tbl-y").data)
     assert "| Figure | Counts | Given by | Date | Source |" in two
     assert "Iraqi security forces wounded" in two
+
+
+# What a reader must never meet in a data text: the project's own files and work items, and
+# the codes behind the data (a source's key, a column's name) where a label belongs.
+INTERNAL = re.compile(r"/work/|/tmp/|\breview-\d|\(issue \d+\)|\bTODO\b|\bFIXME\b|"
+                      r"\bwitness_group\b|\bclaim id\b|\bchapters/\S+\.md\b")
+TEXT_FIELDS = ("title", "description", "note", "gloss", "label", "no_quote_reason", "reason",
+               "place_detail", "perpetrator")
+
+
+def test_data_texts_carry_no_internal_notes_or_raw_keys():
+    """Every text of the data that the register, the tables or the changelog print reads as
+    written for a reader: no local path, issue or review tag, column name or source key."""
+    keys = {r["source_key"] for r in csv.DictReader(open(ROOT / "data" / "sources.csv",
+                                                          encoding="utf-8"))}
+    found = []
+    for path in sorted((ROOT / "data").glob("*.csv")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            for line, row in enumerate(csv.DictReader(fh), start=2):
+                for field in TEXT_FIELDS:
+                    text = row.get(field) or ""
+                    hits = INTERNAL.findall(text) + [
+                        w for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+){2,}", text) if w in keys]
+                    if hits:
+                        found.append(f"{path.name}, row {line}, field '{field}': {hits}")
+    assert found == [], "internal notes in data texts:\n" + "\n".join(found)
