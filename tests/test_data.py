@@ -500,3 +500,11 @@ def test_data_texts_carry_no_internal_notes_or_raw_keys():
                     if hits:
                         found.append(f"{path.name}, row {line}, field '{field}': {hits}")
     assert found == [], "internal notes in data texts:\n" + "\n".join(found)
+
+
+def test_the_data_page_lists_every_table_of_the_package():
+    """The data page's list of files offers every table datapackage.json describes."""
+    package = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    page = (ROOT / "chapters" / "data.md").read_text(encoding="utf-8")
+    missing = [r["path"] for r in package["resources"] if f"{{datafile}}`{r['path']}`" not in page]
+    assert missing == [], f"chapters/data.md does not offer {missing}"
