@@ -270,7 +270,37 @@ class Register:
             cells = [md_escape(str(c.measure)), md_escape(figure), who, src, stated,
                      md_escape("; ".join(note))]
             out.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
-        return out + [":::", ""]
+        out += [":::", ""]
+        return out + self._figure_words(e, mine)
+
+    def _figure_words(self, e, mine) -> list[str]:
+        """Each figure in its source's own words (casualty_claims.quote), so that a reader can
+        check every number from the page; a quote already printed with the source's entry
+        below (the same words) is not repeated."""
+        said = {(k, q) for k, q in zip(
+            self.att.loc[self.att["event_id"] == e.event_id, "source_key"].astype(str),
+            self.att.loc[self.att["event_id"] == e.event_id, "quote"].astype(str))}
+        lines = []
+        for c in mine.itertuples(index=False):
+            figure = ("no number" if str(c.qualifier) == "unquantified" else
+                      f"{_label(QUALIFIER, c.qualifier)} {_value(c.value_min, c.value_max)}")
+            who = c.quoted if isinstance(c.quoted, str) and c.quoted else _label(
+                SPEAKER, c.speaker_type)
+            head = f"{md_escape(str(c.measure))}, {md_escape(figure)} ({md_escape(who)})"
+            quote = c.quote if isinstance(c.quote, str) else ""
+            if not quote:
+                reason = str(getattr(c, "no_quote_reason", "") or "not recorded")
+                lines.append(f"- {head}: no quote ({md_escape(reason.replace('_', ' '))})")
+                continue
+            if (str(c.source_key), quote) in said:
+                lines.append(f"- {head}: in the words of its source's entry below")
+                continue
+            text = f"- {head}: “{md_escape(quote)}”"
+            gloss = c.gloss if isinstance(c.gloss, str) else ""
+            if gloss and str(c.quote_language) != "en":
+                text += f" ({md_escape(str(c.quote_language))}; in English: “{md_escape(gloss)}”)"
+            lines.append(text)
+        return ["**Each figure in its source's words:**", ""] + lines + [""]
 
     def _sources(self, e) -> list[str]:
         keys = [k for k in str(e.source_keys).split(";") if k]

@@ -297,3 +297,20 @@ def test_register_entries_carry_filter_classes_from_codes_only():
     assert boxes and all(re.fullmatch(r"[a-z0-9 -]+", b) for b in boxes), boxes[:3]
     assert all("reg-entry" in b.split() and "rp-p5" in b.split() for b in boxes)
     assert text.count("\n::::\n") == len(boxes)
+
+
+def test_every_figure_is_printed_with_its_sources_words():
+    """A reader can check each figure from the register: every claim's quote is printed in
+    its event's entry (under the figures, or with its source's entry when the words are the
+    same), and a figure without a quote says so."""
+    from analysis.load import load
+    from analysis.register import Register
+    from analysis.text import md_escape
+
+    data = load(ROOT / "data")
+    text = Register(data).markdown(None)
+    missing = [c.claim_id for c in data.claims.itertuples(index=False)
+               if isinstance(c.quote, str) and c.quote and md_escape(c.quote) not in text]
+    assert missing == [], f"claims whose words the register does not print: {missing[:10]}"
+    assert text.count("no quote (") >= sum(
+        1 for q in data.claims["quote"] if not (isinstance(q, str) and q))
