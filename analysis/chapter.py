@@ -589,7 +589,9 @@ class Overview(_Base):
             # beginning are printed without them ("held", not "held by ISIS"; "captured", not
             # "captured, one source")
             "Kind of control": [
-                "held" if str(k) == "held_by_armed_group" else kind_label(str(k), "")
+                {"held_by_armed_group": "held",  # the column beside it says how it began:
+                 "formal_responsibility": "formal responsibility"}.get(  # not "handover" twice
+                    str(k)) or kind_label(str(k), "")
                 for k in s["control_kind"]],
             "How it began": [began_label(str(b)) for b in s["began_how"]],
             "Attested": [str(k).replace("_", " ") for k in s["status"]],
