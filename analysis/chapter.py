@@ -597,7 +597,7 @@ class Overview(_Base):
             "Attested": [str(k).replace("_", " ") for k in s["status"]],
         })
         table = md_table(rows, "Who controlled Camp Ashraf, 1986 to today",
-                         "tbl-control-spells", widths=[5, 15, 15, 21, 17, 13, 14])
+                         "tbl-control-spells", widths=[5, 13, 13, 19, 21, 14, 15])
         sources = "\n".join(f"{i}. {cite(k)}" for i, k in enumerate(s["source_keys"], start=1))
         return _markdown(table + "\nSources of each numbered spell:\n\n" + sources + "\n")
 
