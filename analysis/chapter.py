@@ -255,7 +255,8 @@ class _Base:
             "Figure": [fmt_claim(r.qualifier, r.value_min, r.value_max) for r in rows],
             "Counts": counts,
             "Given by": [str(r.quoted) + _mark(r) for r in rows],
-            "Date": [fmt_date(r.claim_date) if pd.notna(r.claim_date) else "undated"
+            "Date": [fmt_date(r.claim_date, r.claim_date_precision)
+                     if pd.notna(r.claim_date) else "undated"
                      for r in rows],
             "Source": [cite(r.source_key) for r in rows],
         })

@@ -51,7 +51,9 @@ def fill_estimates(folder=None) -> int:
 
 FRAGMENT_COLUMNS = ("record", "event_id", "claim_id", "source_key", "attests", "stance", "relays",
                     "quote", "quote_language", "gloss", "read_as", "read_at", "no_quote_reason",
-                    "claim_date", "date_basis", "note")
+                    "claim_date", "claim_date_precision", "date_basis", "note")
+# a fragment may leave these out: a claim's precision then follows from the form of its date
+OPTIONAL_FRAGMENT_COLUMNS = ("claim_date_precision",)
 QUOTE_COLUMNS = ("quote", "quote_language", "gloss", "read_as", "read_at", "no_quote_reason")
 
 
@@ -88,7 +90,8 @@ def fold_quotes(fragments, folder=None) -> int:
     unplaced, n_att, n_new, n_claim = [], 0, 0, 0
     for frag in fragments:
         head, body = _read(frag)
-        missing = [c for c in FRAGMENT_COLUMNS if c not in head]
+        missing = [c for c in FRAGMENT_COLUMNS
+                   if c not in head and c not in OPTIONAL_FRAGMENT_COLUMNS]
         if missing:
             unplaced.append(f"{frag}: header lacks {', '.join(missing)}; expected "
                             f"{','.join(FRAGMENT_COLUMNS)}")
@@ -137,7 +140,10 @@ def fold_quotes(fragments, folder=None) -> int:
                     row["no_quote_reason"] = ""
                 if r.get("claim_date") and not row["claim_date"].startswith(r["claim_date"]):
                     # a YYYY or YYYY-MM date keeps a fuller date already within it
-                    row["claim_date"] = _iso(r["claim_date"], events[ev]["start_date"])
+                    row["claim_date"] = _iso(r["claim_date"])
+                    row["claim_date_precision"] = _precision(r["claim_date"])
+                if r.get("claim_date_precision"):
+                    row["claim_date_precision"] = r["claim_date_precision"]
                 if r.get("date_basis"):
                     row["date_basis"] = r["date_basis"]
                 if r.get("note") and r["note"] not in row.get("note", ""):
@@ -155,11 +161,14 @@ def fold_quotes(fragments, folder=None) -> int:
     return 1 if unplaced else 0
 
 
-def _iso(value: str, event_start: str = "") -> str:
-    """A fragment's YYYY or YYYY-MM as a day (the schema's date type): the event's start
-    where that falls within it (a claim is not dated before its event), else the first day."""
+def _iso(value: str) -> str:
+    """A fragment's YYYY or YYYY-MM as a day (the schema's date type): the first day of the
+    year or month, which claim_date_precision marks as standing for the whole of it."""
     if len(value) in (4, 7):
-        if event_start.startswith(value):
-            return event_start
         return value + ("-01-01" if len(value) == 4 else "-01")
     return value
+
+
+def _precision(value: str) -> str:
+    """The precision a fragment's date shows by its form: YYYY, YYYY-MM or YYYY-MM-DD."""
+    return {4: "year", 7: "month"}.get(len(value), "day")

@@ -21,7 +21,7 @@ import pandas as pd
 from . import derive, style
 from .labels import TYPE_LABELS
 from .load import Dataset, load
-from .text import cite, fmt_count, fmt_span, md_escape
+from .text import cite, fmt_count, fmt_date, fmt_span, md_escape
 
 DOC = "register"  # the register's page: chapters/register.md
 PRECISION = {"day": "known to the day", "month": "known to the month",
@@ -259,7 +259,8 @@ class Register:
             who = md_escape(c.quoted) if isinstance(c.quoted, str) and c.quoted else ""
             kind = _label(SPEAKER, c.speaker_type)
             who = f"{who} ({md_escape(kind)})" if who else md_escape(kind)
-            stated = (md_escape(f"{c.claim_date.day} {c.claim_date.strftime('%B %Y')}")
+            # at its precision: '5 March 2012', 'March 2012' or '2012'
+            stated = (md_escape(fmt_date(c.claim_date, c.claim_date_precision))
                       if pd.notna(c.claim_date) else "")
             note = []
             if str(c.group) != "residents":

@@ -417,12 +417,53 @@ def _rule_claims(d, bib):
         start = events.loc[r.event_id, "start_date"]
         if isinstance(start, pd.Series):
             start = start.iloc[0]
-        if pd.notna(r.claim_date) and r.claim_date < start:
+        precision = "" if _blank(r.claim_date_precision) else str(r.claim_date_precision)
+        # a date known only to the month or year is not before an event that starts within it
+        if pd.notna(r.claim_date) and r.claim_date < _floor(start, precision):
             out.append(Problem(f, r.csv_row, "claim_date",
                                f"{r.claim_date:%Y-%m-%d} is before its event "
                                f"'{r.event_id}' starts ({start:%Y-%m-%d})",
                                "a claim dated on or after its event's start_date"))
+        out.extend(_claim_precision_problems(f, r.csv_row, r.claim_date, precision))
     return out
+
+
+CLAIM_PRECISIONS = ("day", "month", "year")
+
+
+def _floor(ts, precision: str):
+    """The first day of the month or year a date falls in, at 'month' or 'year' precision."""
+    if precision == "month":
+        return ts.replace(day=1)
+    if precision == "year":
+        return ts.replace(month=1, day=1)
+    return ts
+
+
+def _claim_precision_problems(file, row, date, precision: str) -> list[Problem]:
+    """A claim's date precision: one of the codes, given exactly when there is a date, and a
+    date that is the first day of its month ('month') or year ('year')."""
+    field = "claim_date_precision"
+    if precision and precision not in CLAIM_PRECISIONS:
+        return [Problem(file, row, field, f"'{precision}' is not a precision code",
+                        "one of " + ", ".join(CLAIM_PRECISIONS))]
+    if pd.isna(date):
+        return [] if not precision else [Problem(
+            file, row, field, f"'{precision}' given for a claim with no claim_date",
+            "empty when claim_date is empty (date_basis 'undated')")]
+    if not precision:
+        return [Problem(file, row, field, "empty for a dated claim",
+                        "'day', 'month' or 'year': how much of claim_date the source shows")]
+    if precision == "month" and date.day != 1:
+        return [Problem(file, row, "claim_date",
+                        f"{date:%Y-%m-%d} at 'month' precision is not the 1st of a month",
+                        f"{date:%Y-%m}-01 (the month only), or claim_date_precision 'day'")]
+    if precision == "year" and (date.month, date.day) != (1, 1):
+        return [Problem(file, row, "claim_date",
+                        f"{date:%Y-%m-%d} at 'year' precision is not 1 January",
+                        f"{date.year}-01-01 (the year only), or claim_date_precision 'day' "
+                        "or 'month'")]
+    return []
 
 
 def _rule_population(d, bib):

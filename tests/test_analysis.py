@@ -559,3 +559,35 @@ def test_the_grades_are_glossed_in_one_wording_everywhere():
         assert f"'{grade}' ({gloss})" in text, f"the codebook glosses '{grade}' otherwise"
     order = [derive.GRADE_RULE.index(f"- {g}:") for g in derive.GRADE_GLOSS]
     assert order == sorted(order), "GRADE_GLOSS is not in GRADE_RULE's order"
+
+
+def test_claim_dates_print_at_their_precision_in_claims_tables_and_the_register():
+    """A source that shows only the month or the year of a figure is entered on the first day
+    of it; the claims tables and the register print 'March 2012' and '2025', not
+    '1 March 2012' and '1 January 2025'. A claim dated to the day keeps its day."""
+    from analysis.chapter import Chapter
+    from analysis.load import load
+    from analysis.register import Register
+
+    data = load()
+    c = data.claims.set_index("claim_id")
+    month, year = "2012-03-01-convoy-2--unhcr-400", "2010-10-17-armed-attack--article-10"
+    assert str(c.at[month, "claim_date_precision"]) == "month"
+    assert str(c.at[year, "claim_date_precision"]) == "year"
+    assert text.fmt_date(pd.Timestamp("2012-03-05"), "day") == "5 March 2012"
+
+    def dates(ids, caption):
+        table = str(Chapter("p5", data, glue=False).claims_table(ids, caption, "tbl-x").data)
+        return {ln.split(" | ")[-2] for ln in table.splitlines()
+                if ln.startswith("| ") and not ln.startswith(("| Figure", "| ---"))}
+
+    convoy = [i for i in c.index if c.at[i, "event_id"] == "2012-03-01-convoy-2"]
+    assert dates(convoy, "Residents relocated") == {"March 2012"}
+    assert dates([year], "Residents wounded") == {"2025"}
+
+    register = Register(data)
+    for event_id, shown, hidden in (("2012-03-01-convoy-2", "| March 2012 |", "1 March 2012"),
+                                    ("2010-10-17-armed-attack", "| 2025 |", "January 2025")):
+        e = next(r for r in data.events.itertuples(index=False) if r.event_id == event_id)
+        entry = register.entry(e)
+        assert shown in entry and hidden not in entry, entry

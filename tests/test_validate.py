@@ -83,6 +83,7 @@ CELL_FAULTS = [  # (file, row picker, field, bad value, words expected in the me
     ("casualty_claims.csv", 2, "source_key", "no-such-source", ("no-such-source",)),
     ("casualty_claims.csv", 2, "event_id", "2099-01-01-nothing", ("2099-01-01-nothing",)),
     ("casualty_claims.csv", 3, "quoted", "", ("required",)),
+    ("casualty_claims.csv", 0, "claim_date_precision", "week", ("week",)),
     ("control_spells.csv", 0, "controller", "martians", ("martians",)),
     ("control_spells.csv", 1, "control_kind", "total", ("total",)),
     ("control_spells.csv", 1, "began_how", "magic", ("magic",)),
@@ -430,6 +431,7 @@ def test_claim_moved_to_another_event_is_reported_on_its_own_row(data):
     ("casualty_claims.csv", "qualifier", "up to", "up_to"),
     ("casualty_claims.csv", "qualifier", "About", "about"),
     ("events.csv", "date_precision", "Day", "day"),
+    ("casualty_claims.csv", "claim_date_precision", "Day", "day"),
 ])
 def test_misspelt_code_gives_one_message_with_the_right_code(data, file, field, value, code):
     row = set_cell(data, file, 0, field, value)
@@ -562,6 +564,65 @@ def test_claim_without_date_and_without_reason(data):
     set_cell(data, "casualty_claims.csv", i, "claim_date", "")
     assert_reported(data, "data/casualty_claims.csv", i + 2, "claim_date",
                     "no date and no stated reason")
+
+
+# --- the precision of a claim's date -------------------------------------------------------
+
+def _day_claim(data) -> int:
+    """A claim dated to a day other than the 1st, of an event that starts before that month."""
+    _, events = rows(data, "events.csv")
+    start = {e["event_id"]: e["start_date"] for e in events}
+    return first(data, "casualty_claims.csv", lambda r: r["claim_date_precision"] == "day"
+                 and not r["claim_date"].endswith("-01")
+                 and start[r["event_id"]][:7] < r["claim_date"][:7])
+
+
+def test_claim_date_precision_empty_for_a_dated_claim(data):
+    i = _day_claim(data)
+    row = set_cell(data, "casualty_claims.csv", i, "claim_date_precision", "")
+    assert_reported(data, "casualty_claims.csv", row, "claim_date_precision",
+                    "empty for a dated claim")
+
+
+def test_claim_date_precision_given_for_an_undated_claim(data):
+    i = _day_claim(data)
+    header, body = rows(data, "casualty_claims.csv")
+    body[i].update(claim_date="", date_basis="undated")
+    write(data, "casualty_claims.csv", header, body)
+    assert_reported(data, "casualty_claims.csv", i + 2, "claim_date_precision",
+                    "'day' given for a claim with no claim_date")
+
+
+def test_claim_at_month_precision_not_on_the_first(data):
+    i = _day_claim(data)
+    row = set_cell(data, "casualty_claims.csv", i, "claim_date_precision", "month")
+    assert_reported(data, "casualty_claims.csv", row, "claim_date",
+                    "at 'month' precision is not the 1st of a month")
+
+
+def test_claim_at_year_precision_not_on_the_first_of_january(data):
+    i = first(data, "casualty_claims.csv", lambda r: r["claim_date_precision"] == "month"
+              and r["claim_date"][5:7] != "01")
+    row = set_cell(data, "casualty_claims.csv", i, "claim_date_precision", "year")
+    assert_reported(data, "casualty_claims.csv", row, "claim_date",
+                    "at 'year' precision is not 1 january")
+
+
+def test_claim_known_to_the_month_of_its_event_is_not_before_it(data):
+    """A claim dated only to the month its event starts in is entered as the 1st of that
+    month, before the event's day; it is not reported as dated before its event."""
+    _, events = rows(data, "events.csv")
+    start = {e["event_id"]: e["start_date"] for e in events}
+    i = first(data, "casualty_claims.csv", lambda r: r["claim_date"]
+              and not start[r["event_id"]].endswith("-01")
+              and r["claim_date"][:7] == start[r["event_id"]][:7])
+    header, body = rows(data, "casualty_claims.csv")
+    body[i].update(claim_date=body[i]["claim_date"][:8] + "01", claim_date_precision="month")
+    write(data, "casualty_claims.csv", header, body)
+    assert not [p for p in problems_text(data) if f"casualty_claims.csv, row {i + 2}," in p]
+    body[i].update(claim_date_precision="day")
+    write(data, "casualty_claims.csv", header, body)
+    assert_reported(data, "casualty_claims.csv", i + 2, "claim_date", "before its event")
 
 
 def test_source_keys_must_equal_the_attestations(data):
