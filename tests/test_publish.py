@@ -52,7 +52,8 @@ def add_hostile_event(book: Path) -> None:
                        source_key="wikipedia-camp-ashraf-2011", quoted=HOSTILE_QUOTED,
                        speaker_type="encyclopedia", group="residents",
                        tally="event", second_hand="false",  # ignored if not columns
-                       claim_date="2010-06-02", date_basis="published", quote=HOSTILE_QUOTE,
+                       claim_date="2010-06-02", claim_date_precision="day",
+                       date_basis="published", quote=HOSTILE_QUOTE,
                        quote_language="en", read_as="copy", read_at=HOSTILE_URL)
             rows.append(row)
         return body + rows
