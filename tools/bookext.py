@@ -598,9 +598,11 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
         table = nxt if isinstance(nxt, nodes.table) else (
             nxt.next_node(nodes.table) if isinstance(nxt, nodes.container) else None)
         if table is not None:
-            # the paragraph, then the table's first rows as after a heading (above)
+            # the paragraph, then the table's first rows as after a heading (above), but with
+            # one row at least: the paragraph already keeps the caption from the page foot, and
+            # two tall rows (the changelog's) left half a page empty
             own = 1 + -(-len(para.astext()) // 90)
-            least, five = own + _estimated_lines(table, rows=2), own + _estimated_lines(table)
+            least, five = own + _estimated_lines(table, rows=1), own + _estimated_lines(table)
             whole = own + _estimated_lines(table, rows=None)
             para.parent.insert(para.parent.index(para),
                                _raw(f"\\BookRoomForAll{{{least}}}{{{five}}}{{{whole}}}"))
