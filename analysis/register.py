@@ -49,6 +49,41 @@ GROUP = {"residents": "residents", "security_forces": "security forces",
 MEASURES = derive.MEASURES
 _URL = re.compile(r"^https?://[^\s<>()\[\]{}`\\|^\"']+$")
 
+# Relay sites whose alignment the data already records (their own texts are coded `mek_ncri`
+# or `iran_state_aligned` in data/sources.csv): a quote read in a copy on one of them says so.
+RELAY_ALIGNMENT = {
+    **dict.fromkeys(("usccar.org", "usfliberty.org", "delistmek.com", "defendashraf.org",
+                     "ashrafcity.wordpress.com", "ashrafcity.blogspot.com", "ncr-iran.org",
+                     "iran-e-azad.org", "mojahedin.org", "english.mojahedin.org",
+                     "iranliberty.net", "irannewsupdate.com", "iran-update.com", "smvi.nl",
+                     "stopfundamentalism.com", "iranprobe.com", "ncpdaus.org", "fffi.se",
+                     "ligicword.blogspot.com"), "an MEK-aligned site"),
+    **dict.fromkeys(("nejatngo.org", "habilian.ir"), "an Iranian-state-aligned site"),
+}
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlparse
+    host = urlparse(str(url).strip()).netloc.lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _read_where(read_as, read_at, url: str) -> str:
+    """Where a quote was read, said by comparing addresses and hosts (not by the field the
+    address came from): nothing when it is the entry's own address, read as the publisher's;
+    a copy is named by its host, with the host's alignment when the data records one."""
+    if not isinstance(read_at, str) or not read_at or str(read_as) not in ("original", "copy"):
+        return ""
+    host = _host(read_at)
+    relay = f"{host}, {RELAY_ALIGNMENT[host]}" if host in RELAY_ALIGNMENT else host
+    if read_at.strip() == (url or "").strip():  # the address printed is where it was read
+        return "read at this address, a copy on " + relay if str(read_as) == "copy" else ""
+    if str(read_as) == "copy":
+        return f"read in a copy on {relay}: {_url_md(read_at)}"
+    if url and host == _host(url):
+        return f"read at another page of the publisher's site: {_url_md(read_at)}"
+    return f"read at the publisher's own address: {_url_md(read_at)}"
+
 
 def _token(value) -> str:
     """A code of the data as a class name's part: lower case letters, digits and hyphens."""
@@ -324,10 +359,9 @@ class Register:
                     gloss = a.get("gloss")
                     if isinstance(lang, str) and lang != "en" and isinstance(gloss, str):
                         text += f" ({md_escape(lang)}; in English: “{md_escape(gloss)}”)"
-                    how = {"original": "read at the publisher's own address",
-                           "copy": "read in a copy on another host"}.get(str(a["read_as"]))
-                    if how and isinstance(a["read_at"], str) and a["read_at"]:
-                        text += f" ({how}: {_url_md(a['read_at'])})"
+                    how = _read_where(a["read_as"], a["read_at"], urls.get(k, ""))
+                    if how:
+                        text += f" ({how})"
                 else:
                     reason = str(a["no_quote_reason"]).replace("_", " ")
                     text += f" (no quote: {md_escape(reason)}; counts for nothing in the grade)"

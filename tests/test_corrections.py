@@ -33,7 +33,7 @@ def corroborating_wikipedia(doc: str, wiki: set[str], root=ROOT) -> list[list[st
 
 def test_the_wikipedia_texts_are_one_witness_group():
     wiki = wikipedia_keys()
-    assert {"wikipedia-camp-ashraf-2011", "wikipedia-camp-ashraf", "wikisum-camp-ashraf",
+    assert {"wikipedia-camp-ashraf-2011", "wikisum-camp-ashraf",
             "wikipedia-camp-ashraf-raid-2011", "wikipedia-es-ashraf-city"} <= wiki
 
 
@@ -47,8 +47,8 @@ def test_no_citation_cites_two_wikipedia_texts_as_corroboration(doc):
 def test_the_wikipedia_check_catches_two_copies_in_one_citation(tmp_path):
     (tmp_path / "chapters").mkdir()
     (tmp_path / "chapters" / "x.md").write_text(
-        "Three copies give 318 {cite:p}`wikipedia-camp-ashraf-2011,wikipedia-camp-ashraf,"
-        "ap-2011-04-08-raid`. One copy {cite:p}`wikipedia-camp-ashraf,ap-2011-04-08-raid`.\n")
+        "Three copies give 318 {cite:p}`wikipedia-camp-ashraf-2011,wikisum-camp-ashraf,"
+        "ap-2011-04-08-raid`. One copy {cite:p}`wikisum-camp-ashraf,ap-2011-04-08-raid`.\n")
     bad = corroborating_wikipedia("chapters/x", wikipedia_keys(), tmp_path)
     assert len(bad) == 1 and "wikipedia-camp-ashraf-2011" in bad[0]
 

@@ -314,3 +314,20 @@ def test_every_figure_is_printed_with_its_sources_words():
     assert missing == [], f"claims whose words the register does not print: {missing[:10]}"
     assert text.count("no quote (") >= sum(
         1 for q in data.claims["quote"] if not (isinstance(q, str) and q))
+
+
+def test_where_a_quote_was_read_is_said_by_comparing_addresses():
+    """The register said 'read in a copy on another host' and then gave the entry's own
+    address, and called a third-party digest 'the publisher's own address' (review of
+    December 2026): the label now comes from comparing the address read with the entry's."""
+    from analysis.register import _read_where
+    own = "https://www.un.org/press/en/2011/sc10472.doc.htm"
+    assert _read_where("original", own, own) == ""
+    assert _read_where("copy", "https://nejatngo.org/en/posts/1", "https://nejatngo.org/en/posts/1") \
+        == "read at this address, a copy on nejatngo.org, an Iranian-state-aligned site"
+    text = _read_where("copy", "https://www.usfliberty.org/documents/x/", own)
+    assert text.startswith("read in a copy on usfliberty.org, an MEK-aligned site: ")
+    assert _read_where("copy", "https://example.net/a", own).startswith("read in a copy on example.net: ")
+    assert _read_where("original", "https://un.org/other", own).startswith(
+        "read at another page of the publisher's site: ")
+    assert "another host" not in _read_where("copy", own, own)
