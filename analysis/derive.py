@@ -3,7 +3,8 @@ source mix.
 
 The rule (also printed in the methods chapter, from ``RULE``):
 - Only claims about camp residents count (claims whose ``group`` is ``residents``), and only
-  figures for the event itself (``tally`` ``event``); figures about security forces or other
+  figures for the event itself (``tally`` ``event``) or for a part of it (``tally``
+  ``partial``, e.g. the wounded one hospital received); figures about security forces or other
   groups, and running totals, are kept and shown, but not summed in.
 - low  = the smallest figure any source gives (a claim's minimum; for "up to n", n);
 - high = the largest figure any source gives (a claim's maximum; for "at least n", n);
@@ -18,11 +19,13 @@ The rule (also printed in the methods chapter, from ``RULE``):
   Within that kind the most recent claim wins (a later count supersedes an earlier one; an
   undated claim, with no date stated and no dated document, ranks after every dated claim of
   its kind, since the rule does not guess its age), and on a tie the larger figure.
-- Two kinds of figure never give the best estimate, whatever their speaker: a figure from a
-  source the research notes flag as unreliable (``flagged`` in sources.csv), and a figure
+- Three kinds of figure never give the best estimate, whatever their speaker: a figure from a
+  source the research notes flag as unreliable (``flagged`` in sources.csv), a figure
   known only second-hand, as another text quotes a document nobody on the team read
-  (``second_hand`` in casualty_claims.csv). They still bound the low and the high. Where every
-  figure is of these kinds, the event has a low and a high but no best estimate.
+  (``second_hand`` in casualty_claims.csv), and a count of part of the event (``tally``
+  ``partial``: one hospital's intake is not the number of wounded). They still bound the low
+  and the high. Where every figure is of these kinds, the event has a low and a high but no
+  best estimate.
 """
 from __future__ import annotations
 
@@ -113,6 +116,8 @@ GRADE_MEANINGS = {
 }
 """What each grade means to a reader, in one sentence."""
 
+RANGE_TALLIES = ("event", "partial")
+"""The tallies that enter an event's low and high (a 'partial' count never gives the best)."""
 MEASURES = ("killed", "wounded", "detained", "missing", "relocated", "died")
 ATTACK_TYPES = ("air_raid", "missile_attack", "bombing", "raid", "rocket_attack", "assault")
 """Event types counted as attacks; restrictions, demonstrations and police operations are not."""
@@ -140,7 +145,8 @@ def _sources_frame(sources: pd.DataFrame) -> pd.DataFrame:
 def claims_with_sources(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """Claims joined to their source (label, publisher_type, witness_group, flagged), ranked and
     classed by who gave the figure (the claim's speaker_type); with a point value and
-    ``eligible`` (may give the best estimate: not flagged, not second-hand)."""
+    ``eligible`` (may give the best estimate: not flagged, not second-hand, not a partial
+    count)."""
     src = _sources_frame(sources)[["source_key", "speaker_type", "label", "witness_group",
                                    "flagged"]].rename(
         columns={"speaker_type": "publisher_type"}).astype({"publisher_type": "string"})
@@ -156,7 +162,7 @@ def claims_with_sources(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataF
         out["second_hand"] = False
     out["second_hand"] = out["second_hand"].astype("boolean").fillna(False).astype(bool)
     out["flagged"] = out["flagged"].astype("boolean").fillna(False).astype(bool)
-    out["eligible"] = ~(out["flagged"] | out["second_hand"])
+    out["eligible"] = ~(out["flagged"] | out["second_hand"] | (out["tally"] == "partial"))
     out["rank"] = out["speaker_type"].map(SOURCE_RANK).astype("Int64")
     out["source_class"] = out["speaker_type"].map(SOURCE_CLASS)
     out["chart_class"] = out["speaker_type"].map(CHART_CLASS)
@@ -168,9 +174,10 @@ def claims_with_sources(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataF
 def estimates(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """One row per (event_id, measure) with low, best, high, the claim chosen as best, the
     number of claims and of witnesses; derived from the residents' claims by ``RULE``. best
-    (and best_claim_id) are empty where every figure is flagged or second-hand."""
+    (and best_claim_id) are empty where every figure is flagged, second-hand or partial."""
     c = claims_with_sources(claims, sources)
-    c = c[(c["group"].astype("string") == "residents") & (c["tally"].astype("string") == "event")]
+    c = c[(c["group"].astype("string") == "residents")
+          & c["tally"].astype("string").isin(RANGE_TALLIES)]
     keys = ["event_id", "measure"]
     out = (c.groupby(keys, observed=True, sort=True)
            .agg(low=("point", "min"), high=("upper", "max"), n_claims=("claim_id", "size"),
@@ -203,7 +210,8 @@ def range_setters(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     an attack's figures must show one of each, or the range it prints elsewhere comes from
     a figure the reader never sees."""
     c = claims_with_sources(claims, sources)
-    c = c[(c["group"].astype("string") == "residents") & (c["tally"].astype("string") == "event")
+    c = c[(c["group"].astype("string") == "residents")
+          & c["tally"].astype("string").isin(RANGE_TALLIES)
           & c["measure"].astype("string").isin(RANGE_MEASURES)]
     rows = []
     for (event_id, measure), grp in c.groupby(["event_id", "measure"], observed=True, sort=True):

@@ -224,8 +224,9 @@ class Register:
         mine = self.claims[self.claims["event_id"] == e.event_id]
         est = self.estimates[self.estimates["event_id"] == e.event_id].set_index("measure")
         if mine.empty:
-            return ["No source gives a figure of people killed, wounded, detained, missing or "
-                    "moved for this event.", ""]
+            return ["No figure of people killed, wounded, detained, missing or moved is "
+                    "recorded as a claim for this event; any number in its summary or note is "
+                    "not counted.", ""]
         out = ["**Figures** (low, best and high estimates count residents only; see the "
                "methods chapter for the rule):", ""]
         for m in MEASURES:
@@ -239,13 +240,23 @@ class Register:
                 kinds = sorted({_label(SPEAKER, k) for k in mine.loc[
                     (mine["measure"].astype(str) == m)
                     & (mine["group"].astype(str) == "residents"), "speaker_type"]})
+                # a dash for the best says why: no figure of the event may give it
+                nobest = ("; no best estimate: every figure is from a flagged source, known "
+                          "only second-hand or a count of part of the event"
+                          if pd.isna(r["best"]) else "")
                 out.append(f"- {m.capitalize()}: {span} (from {fmt_count(n)} "
                            f"figure{'s' if n != 1 else ''} about residents"
                            + (f", given by: {md_escape(', '.join(kinds))}" if kinds else "")
-                           + ")")
+                           + nobest + ")")
         others = sorted(set(mine["measure"].astype(str)) - set(est.index))
         for m in (x for x in MEASURES if x in others):
-            out.append(f"- {m.capitalize()}: no estimate (no figure about residents)")
+            of_m = mine[mine["measure"].astype(str) == m]
+            res = of_m[of_m["group"].astype(str) == "residents"]
+            why = ("no figure about residents" if res.empty else
+                   "the figures about residents are running totals, not counts of this event"
+                   if (res["tally"].astype(str) == "cumulative").all() else
+                   "no figure about residents gives a number")
+            out.append(f"- {m.capitalize()}: no estimate ({why})")
         # widths make the PDF wrap the columns within the page; no title: not a numbered table
         out += ["", ":::{table}", ":widths: 10 11 22 19 13 25", ":class: longtable", "",
                 "| Measure | Figure | Who gave it | Source | Stated | Note |",
@@ -265,6 +276,10 @@ class Register:
             note = []
             if str(c.group) != "residents":
                 note.append(f"counts {_label(GROUP, c.group)}")
+            if str(getattr(c, "tally", "")) == "partial":
+                note.append("counts part of the event: bounds the range, not the best estimate")
+            elif str(getattr(c, "tally", "")) == "cumulative":
+                note.append("a running total, not a count of this event")
             if isinstance(c.note, str) and c.note.strip():
                 note.append(c.note)
             src = cite(c.source_key)
