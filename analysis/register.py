@@ -32,7 +32,7 @@ GRADE = derive.GRADE_GLOSS  # one wording with the codebook (derive.GRADE_GLOSS)
 STATUS = {
     "confirmed": "confirmed: the actor acknowledged it, or independent sources agree",
     "claimed": "claimed: the actor said it did it",
-    "alleged": "alleged: one side says so",
+    "alleged": "alleged: a party to the conflict, or a single source, says so; not established",
     "disputed": "disputed: sources name different actors",
     "unknown": "unknown: the sources do not establish who",
 }
@@ -175,7 +175,13 @@ class Register:
                          + (f" ({md_escape(meaning)})" if meaning else ""))
             why = self.why.get(e.event_id)
             if isinstance(why, str) and why:
-                facts.append(f"**Why this grade:** {md_escape(why)} (see the rule in the "
+                # the record a grade rests on is cited as the bibliography prints it, not by
+                # its raw key
+                m = re.search(r" \(([\w.-]+)\)", why)
+                text = (md_escape(why[:m.start()]) + " " + cite(m.group(1)) + " "
+                        + md_escape(why[m.end():].lstrip())
+                        if m and m.group(1) in self.labels else md_escape(why))
+                facts.append(f"**Why this grade:** {text} (see the rule in the "
                              "methods chapter)")
         perp = e.perpetrator if isinstance(e.perpetrator, str) and e.perpetrator else ""
         status = _label(STATUS, e.perpetrator_status)
