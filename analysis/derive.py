@@ -26,6 +26,9 @@ The rule (also printed in the methods chapter, from ``RULE``):
   ``partial``: one hospital's intake is not the number of wounded). They still bound the low
   and the high. Where every figure is of these kinds, the event has a low and a high but no
   best estimate.
+- A figure whose source's words could not be found in any copy read (a claim with a
+  ``no_quote_reason`` and no quote) is shown with its source but enters neither the low, the
+  best nor the high: as for the grades, a source counts only for what it is quoted as saying.
 """
 from __future__ import annotations
 
@@ -171,13 +174,22 @@ def claims_with_sources(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataF
     return out
 
 
+def _quoted(c: pd.DataFrame) -> pd.Series:
+    """Claims whose figure stands on the source's quoted words: not those entered with a
+    ``no_quote_reason`` (frames without the column count every claim)."""
+    if "no_quote_reason" not in c.columns:
+        return pd.Series(True, index=c.index)
+    reason = c["no_quote_reason"].astype("string").fillna("").str.strip()
+    return reason == ""
+
+
 def estimates(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """One row per (event_id, measure) with low, best, high, the claim chosen as best, the
     number of claims and of witnesses; derived from the residents' claims by ``RULE``. best
     (and best_claim_id) are empty where every figure is flagged, second-hand or partial."""
     c = claims_with_sources(claims, sources)
     c = c[(c["group"].astype("string") == "residents")
-          & c["tally"].astype("string").isin(RANGE_TALLIES)]
+          & c["tally"].astype("string").isin(RANGE_TALLIES) & _quoted(c)]
     keys = ["event_id", "measure"]
     out = (c.groupby(keys, observed=True, sort=True)
            .agg(low=("point", "min"), high=("upper", "max"), n_claims=("claim_id", "size"),
@@ -211,7 +223,7 @@ def range_setters(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     a figure the reader never sees."""
     c = claims_with_sources(claims, sources)
     c = c[(c["group"].astype("string") == "residents")
-          & c["tally"].astype("string").isin(RANGE_TALLIES)
+          & c["tally"].astype("string").isin(RANGE_TALLIES) & _quoted(c)
           & c["measure"].astype("string").isin(RANGE_MEASURES)]
     rows = []
     for (event_id, measure), grp in c.groupby(["event_id", "measure"], observed=True, sort=True):
