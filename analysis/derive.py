@@ -499,21 +499,48 @@ def claims_by_source_class(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.Da
     return tab.sort_values("all", ascending=False, kind="stable")
 
 
+ABOUT_BAND = 0.1
+"""How far an 'about n' figure reaches either side of n when figures are compared for
+agreement ('about 400' agrees with an exact 397)."""
+
+
+def _interval(qualifier: str, lo, hi) -> tuple[float, float]:
+    """The values a figure allows: exact n is n, about n is n give or take ``ABOUT_BAND``,
+    at least n is n and more, up to n is 0 to n."""
+    q = str(qualifier)
+    lo = None if pd.isna(lo) else float(lo)
+    hi = None if pd.isna(hi) else float(hi)
+    if q == "at_least":
+        return (lo if lo is not None else 0.0, float("inf"))
+    if q == "up_to":
+        return (0.0, hi if hi is not None else float("inf"))
+    a = lo if lo is not None else hi
+    b = hi if hi is not None else lo
+    if q == "about":
+        return (a * (1 - ABOUT_BAND), b * (1 + ABOUT_BAND))
+    return (a, b)
+
+
 def disagreements(claims: pd.DataFrame, sources: pd.DataFrame,
                   event_ids: list[str] | None = None) -> pd.DataFrame:
-    """Claims of every (event, measure, group) on which sources give different figures."""
+    """Claims of every (event, measure, group) on which sources' figures conflict: no one
+    number is allowed by them all (so 'about 40', 'about 40' and 'at least 40' agree, and
+    'exactly 3' and 'at least 5' conflict). Only counts of the event itself are compared: a
+    running total or a count of part of the event (tally 'cumulative' or 'partial') measures
+    something else, and so does a figure whose words were not found (no_quote_reason)."""
     c = claims_with_sources(claims, sources)
     if event_ids is not None:
         c = c[c["event_id"].isin(event_ids)]
-    keyed = c.assign(_span=c["value_min"].astype("string").fillna("") + "-"
-                     + c["value_max"].astype("string").fillna("") + c["qualifier"].astype("string"))
+    c = c[(c["tally"].astype("string") == "event") & _quoted(c)]
     parts = []
-    for _, grp in keyed.groupby(["event_id", "measure", "group"], observed=True, sort=True):
-        if grp["_span"].nunique() > 1:
+    for _, grp in c.groupby(["event_id", "measure", "group"], observed=True, sort=True):
+        spans = [_interval(q, lo, hi) for q, lo, hi in
+                 zip(grp["qualifier"], grp["value_min"], grp["value_max"])]
+        if len(spans) > 1 and max(a for a, _ in spans) > min(b for _, b in spans):
             parts.append(grp.sort_values(["point", "claim_date", "claim_id"], kind="stable"))
     if not parts:
         return c.iloc[0:0]
-    return pd.concat(parts).drop(columns="_span").reset_index(drop=True)
+    return pd.concat(parts).reset_index(drop=True)
 
 
 def unquantified_disagreements(claims: pd.DataFrame, unquantified: pd.DataFrame,

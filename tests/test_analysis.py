@@ -77,6 +77,27 @@ def test_disagreements_only_where_figures_differ():
     assert set(dis["claim_id"]) == {"c", "d"}
 
 
+def test_disagreements_only_where_figures_conflict_on_the_same_measure():
+    """PDF review of pages 51-185, item 26: 'about 40', 'about 40' and 'at least 40' agree;
+    'about 400' agrees with an exact 397; running totals and partial counts are not compared
+    with the event's own counts."""
+    c = claims(
+        ("a", "e", "wounded", 40, 40, "about", "press", "AFP", None, "residents", ""),
+        ("b", "e", "wounded", 40, None, "at_least", "mek", "MEK", None, "residents", ""),
+        ("c", "f", "relocated", 397, 397, "exact", "press", "State", None, "residents", ""),
+        ("d", "f", "relocated", 400, 400, "about", "un1", "UN", None, "residents", ""),
+        ("g", "h", "relocated", 1000, 1000, "about", "press", "VOA", None, "residents", ""),
+        ("i", "h", "relocated", 1100, None, "at_least", "un1", "UNHCR", None, "residents", ""),
+        ("j", "k", "wounded", 39, 39, "exact", "press", "hospital", None, "residents", ""),
+        ("l", "k", "wounded", 318, 318, "exact", "un1", "UN", None, "residents", ""),
+    )
+    c["tally"] = ["event", "event", "event", "event", "cumulative", "cumulative", "partial",
+                  "event"]
+    assert derive.disagreements(c, SOURCES).empty
+    c.loc[c["claim_id"] == "b", "value_min"] = 50
+    assert set(derive.disagreements(c, SOURCES)["claim_id"]) == {"a", "b"}
+
+
 def test_unquantified_disagreements_pair_a_vague_account_with_another_speakers():
     sources = pd.concat([SOURCES, pd.DataFrame({"source_key": ["nyt"], "speaker_type": ["press"],
                                                 "label": ["NYT"]})], ignore_index=True)
