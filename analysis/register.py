@@ -238,16 +238,22 @@ class Register:
         for m in MEASURES:
             if m in est.index:
                 r = est.loc[m]
-                span = (fmt_count(r["best"]) if r["low"] == r["high"] else
-                        f"best {fmt_count(r['best'])}, low {fmt_count(r['low'])}, "
-                        f"high {fmt_count(r['high'])}")
+                if pd.isna(r["best"]):  # a range without a best: say so, not a bare dash
+                    span = (f"no best estimate; figures give {fmt_count(r['low'])}"
+                            if r["low"] == r["high"] else
+                            f"no best estimate; low {fmt_count(r['low'])}, "
+                            f"high {fmt_count(r['high'])}")
+                else:
+                    span = (fmt_count(r["best"]) if r["low"] == r["high"] else
+                            f"best {fmt_count(r['best'])}, low {fmt_count(r['low'])}, "
+                            f"high {fmt_count(r['high'])}")
                 n = int(r["n_claims"])
                 # who gave them, so that an estimate resting on one side's figures says so
                 kinds = sorted({_label(SPEAKER, k) for k in mine.loc[
                     (mine["measure"].astype(str) == m)
                     & (mine["group"].astype(str) == "residents"), "speaker_type"]})
                 # a dash for the best says why: no figure of the event may give it
-                nobest = ("; no best estimate: every figure is from a flagged source, known "
+                nobest = ("; none may give the best: each is from a flagged source, known "
                           "only second-hand or a count of part of the event"
                           if pd.isna(r["best"]) else "")
                 out.append(f"- {m.capitalize()}: {span} (from {fmt_count(n)} "
