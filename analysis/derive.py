@@ -3,7 +3,8 @@ source mix.
 
 The rule (also printed in the methods chapter, from ``RULE``):
 - Only claims about camp residents count (claims whose ``group`` is ``residents``), and only
-  figures for the event itself (``tally`` ``event``); figures about security forces or other
+  figures for the event itself (``tally`` ``event``) or for a part of it (``tally``
+  ``partial``, e.g. the wounded one hospital received); figures about security forces or other
   groups, and running totals, are kept and shown, but not summed in.
 - low  = the smallest figure any source gives (a claim's minimum; for "up to n", n);
 - high = the largest figure any source gives (a claim's maximum; for "at least n", n);
@@ -18,11 +19,16 @@ The rule (also printed in the methods chapter, from ``RULE``):
   Within that kind the most recent claim wins (a later count supersedes an earlier one; an
   undated claim, with no date stated and no dated document, ranks after every dated claim of
   its kind, since the rule does not guess its age), and on a tie the larger figure.
-- Two kinds of figure never give the best estimate, whatever their speaker: a figure from a
-  source the research notes flag as unreliable (``flagged`` in sources.csv), and a figure
+- Three kinds of figure never give the best estimate, whatever their speaker: a figure from a
+  source the research notes flag as unreliable (``flagged`` in sources.csv), a figure
   known only second-hand, as another text quotes a document nobody on the team read
-  (``second_hand`` in casualty_claims.csv). They still bound the low and the high. Where every
-  figure is of these kinds, the event has a low and a high but no best estimate.
+  (``second_hand`` in casualty_claims.csv), and a count of part of the event (``tally``
+  ``partial``: one hospital's intake is not the number of wounded). They still bound the low
+  and the high. Where every figure is of these kinds, the event has a low and a high but no
+  best estimate.
+- A figure whose source's words could not be found in any copy read (a claim with a
+  ``no_quote_reason`` and no quote) is shown with its source but enters neither the low, the
+  best nor the high: as for the grades, a source counts only for what it is quoted as saying.
 """
 from __future__ import annotations
 
@@ -113,6 +119,8 @@ GRADE_MEANINGS = {
 }
 """What each grade means to a reader, in one sentence."""
 
+RANGE_TALLIES = ("event", "partial")
+"""The tallies that enter an event's low and high (a 'partial' count never gives the best)."""
 MEASURES = ("killed", "wounded", "detained", "missing", "relocated", "died")
 ATTACK_TYPES = ("air_raid", "missile_attack", "bombing", "raid", "rocket_attack", "assault")
 """Event types counted as attacks; restrictions, demonstrations and police operations are not."""
@@ -140,7 +148,8 @@ def _sources_frame(sources: pd.DataFrame) -> pd.DataFrame:
 def claims_with_sources(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """Claims joined to their source (label, publisher_type, witness_group, flagged), ranked and
     classed by who gave the figure (the claim's speaker_type); with a point value and
-    ``eligible`` (may give the best estimate: not flagged, not second-hand)."""
+    ``eligible`` (may give the best estimate: not flagged, not second-hand, not a partial
+    count)."""
     src = _sources_frame(sources)[["source_key", "speaker_type", "label", "witness_group",
                                    "flagged"]].rename(
         columns={"speaker_type": "publisher_type"}).astype({"publisher_type": "string"})
@@ -156,7 +165,7 @@ def claims_with_sources(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataF
         out["second_hand"] = False
     out["second_hand"] = out["second_hand"].astype("boolean").fillna(False).astype(bool)
     out["flagged"] = out["flagged"].astype("boolean").fillna(False).astype(bool)
-    out["eligible"] = ~(out["flagged"] | out["second_hand"])
+    out["eligible"] = ~(out["flagged"] | out["second_hand"] | (out["tally"] == "partial"))
     out["rank"] = out["speaker_type"].map(SOURCE_RANK).astype("Int64")
     out["source_class"] = out["speaker_type"].map(SOURCE_CLASS)
     out["chart_class"] = out["speaker_type"].map(CHART_CLASS)
@@ -165,12 +174,22 @@ def claims_with_sources(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataF
     return out
 
 
+def _quoted(c: pd.DataFrame) -> pd.Series:
+    """Claims whose figure stands on the source's quoted words: not those entered with a
+    ``no_quote_reason`` (frames without the column count every claim)."""
+    if "no_quote_reason" not in c.columns:
+        return pd.Series(True, index=c.index)
+    reason = c["no_quote_reason"].astype("string").fillna("").str.strip()
+    return reason == ""
+
+
 def estimates(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """One row per (event_id, measure) with low, best, high, the claim chosen as best, the
     number of claims and of witnesses; derived from the residents' claims by ``RULE``. best
-    (and best_claim_id) are empty where every figure is flagged or second-hand."""
+    (and best_claim_id) are empty where every figure is flagged, second-hand or partial."""
     c = claims_with_sources(claims, sources)
-    c = c[(c["group"].astype("string") == "residents") & (c["tally"].astype("string") == "event")]
+    c = c[(c["group"].astype("string") == "residents")
+          & c["tally"].astype("string").isin(RANGE_TALLIES) & _quoted(c)]
     keys = ["event_id", "measure"]
     out = (c.groupby(keys, observed=True, sort=True)
            .agg(low=("point", "min"), high=("upper", "max"), n_claims=("claim_id", "size"),
@@ -203,7 +222,8 @@ def range_setters(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     an attack's figures must show one of each, or the range it prints elsewhere comes from
     a figure the reader never sees."""
     c = claims_with_sources(claims, sources)
-    c = c[(c["group"].astype("string") == "residents") & (c["tally"].astype("string") == "event")
+    c = c[(c["group"].astype("string") == "residents")
+          & c["tally"].astype("string").isin(RANGE_TALLIES) & _quoted(c)
           & c["measure"].astype("string").isin(RANGE_MEASURES)]
     rows = []
     for (event_id, measure), grp in c.groupby(["event_id", "measure"], observed=True, sort=True):
@@ -479,21 +499,48 @@ def claims_by_source_class(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.Da
     return tab.sort_values("all", ascending=False, kind="stable")
 
 
+ABOUT_BAND = 0.1
+"""How far an 'about n' figure reaches either side of n when figures are compared for
+agreement ('about 400' agrees with an exact 397)."""
+
+
+def _interval(qualifier: str, lo, hi) -> tuple[float, float]:
+    """The values a figure allows: exact n is n, about n is n give or take ``ABOUT_BAND``,
+    at least n is n and more, up to n is 0 to n."""
+    q = str(qualifier)
+    lo = None if pd.isna(lo) else float(lo)
+    hi = None if pd.isna(hi) else float(hi)
+    if q == "at_least":
+        return (lo if lo is not None else 0.0, float("inf"))
+    if q == "up_to":
+        return (0.0, hi if hi is not None else float("inf"))
+    a = lo if lo is not None else hi
+    b = hi if hi is not None else lo
+    if q == "about":
+        return (a * (1 - ABOUT_BAND), b * (1 + ABOUT_BAND))
+    return (a, b)
+
+
 def disagreements(claims: pd.DataFrame, sources: pd.DataFrame,
                   event_ids: list[str] | None = None) -> pd.DataFrame:
-    """Claims of every (event, measure, group) on which sources give different figures."""
+    """Claims of every (event, measure, group) on which sources' figures conflict: no one
+    number is allowed by them all (so 'about 40', 'about 40' and 'at least 40' agree, and
+    'exactly 3' and 'at least 5' conflict). Only counts of the event itself are compared: a
+    running total or a count of part of the event (tally 'cumulative' or 'partial') measures
+    something else, and so does a figure whose words were not found (no_quote_reason)."""
     c = claims_with_sources(claims, sources)
     if event_ids is not None:
         c = c[c["event_id"].isin(event_ids)]
-    keyed = c.assign(_span=c["value_min"].astype("string").fillna("") + "-"
-                     + c["value_max"].astype("string").fillna("") + c["qualifier"].astype("string"))
+    c = c[(c["tally"].astype("string") == "event") & _quoted(c)]
     parts = []
-    for _, grp in keyed.groupby(["event_id", "measure", "group"], observed=True, sort=True):
-        if grp["_span"].nunique() > 1:
+    for _, grp in c.groupby(["event_id", "measure", "group"], observed=True, sort=True):
+        spans = [_interval(q, lo, hi) for q, lo, hi in
+                 zip(grp["qualifier"], grp["value_min"], grp["value_max"])]
+        if len(spans) > 1 and max(a for a, _ in spans) > min(b for _, b in spans):
             parts.append(grp.sort_values(["point", "claim_date", "claim_id"], kind="stable"))
     if not parts:
         return c.iloc[0:0]
-    return pd.concat(parts).drop(columns="_span").reset_index(drop=True)
+    return pd.concat(parts).reset_index(drop=True)
 
 
 def unquantified_disagreements(claims: pd.DataFrame, unquantified: pd.DataFrame,

@@ -32,7 +32,7 @@ GRADE = derive.GRADE_GLOSS  # one wording with the codebook (derive.GRADE_GLOSS)
 STATUS = {
     "confirmed": "confirmed: the actor acknowledged it, or independent sources agree",
     "claimed": "claimed: the actor said it did it",
-    "alleged": "alleged: one side says so",
+    "alleged": "alleged: a party to the conflict, or a single source, says so; not established",
     "disputed": "disputed: sources name different actors",
     "unknown": "unknown: the sources do not establish who",
 }
@@ -210,7 +210,13 @@ class Register:
                          + (f" ({md_escape(meaning)})" if meaning else ""))
             why = self.why.get(e.event_id)
             if isinstance(why, str) and why:
-                facts.append(f"**Why this grade:** {md_escape(why)} (see the rule in the "
+                # the record a grade rests on is cited as the bibliography prints it, not by
+                # its raw key
+                m = re.search(r" \(([\w.-]+)\)", why)
+                text = (md_escape(why[:m.start()]) + " " + cite(m.group(1)) + " "
+                        + md_escape(why[m.end():].lstrip())
+                        if m and m.group(1) in self.labels else md_escape(why))
+                facts.append(f"**Why this grade:** {text} (see the rule in the "
                              "methods chapter)")
         perp = e.perpetrator if isinstance(e.perpetrator, str) and e.perpetrator else ""
         status = _label(STATUS, e.perpetrator_status)
@@ -259,28 +265,45 @@ class Register:
         mine = self.claims[self.claims["event_id"] == e.event_id]
         est = self.estimates[self.estimates["event_id"] == e.event_id].set_index("measure")
         if mine.empty:
-            return ["No source gives a figure of people killed, wounded, detained, missing or "
-                    "moved for this event.", ""]
+            return ["No figure of people killed, wounded, detained, missing or moved is "
+                    "recorded as a claim for this event; any number in its summary or note is "
+                    "not counted.", ""]
         out = ["**Figures** (low, best and high estimates count residents only; see the "
                "methods chapter for the rule):", ""]
         for m in MEASURES:
             if m in est.index:
                 r = est.loc[m]
-                span = (fmt_count(r["best"]) if r["low"] == r["high"] else
-                        f"best {fmt_count(r['best'])}, low {fmt_count(r['low'])}, "
-                        f"high {fmt_count(r['high'])}")
+                if pd.isna(r["best"]):  # a range without a best: say so, not a bare dash
+                    span = (f"no best estimate; figures give {fmt_count(r['low'])}"
+                            if r["low"] == r["high"] else
+                            f"no best estimate; low {fmt_count(r['low'])}, "
+                            f"high {fmt_count(r['high'])}")
+                else:
+                    span = (fmt_count(r["best"]) if r["low"] == r["high"] else
+                            f"best {fmt_count(r['best'])}, low {fmt_count(r['low'])}, "
+                            f"high {fmt_count(r['high'])}")
                 n = int(r["n_claims"])
                 # who gave them, so that an estimate resting on one side's figures says so
                 kinds = sorted({_label(SPEAKER, k) for k in mine.loc[
                     (mine["measure"].astype(str) == m)
                     & (mine["group"].astype(str) == "residents"), "speaker_type"]})
+                # a dash for the best says why: no figure of the event may give it
+                nobest = ("; none may give the best: each is from a flagged source, known "
+                          "only second-hand or a count of part of the event"
+                          if pd.isna(r["best"]) else "")
                 out.append(f"- {m.capitalize()}: {span} (from {fmt_count(n)} "
                            f"figure{'s' if n != 1 else ''} about residents"
                            + (f", given by: {md_escape(', '.join(kinds))}" if kinds else "")
-                           + ")")
+                           + nobest + ")")
         others = sorted(set(mine["measure"].astype(str)) - set(est.index))
         for m in (x for x in MEASURES if x in others):
-            out.append(f"- {m.capitalize()}: no estimate (no figure about residents)")
+            of_m = mine[mine["measure"].astype(str) == m]
+            res = of_m[of_m["group"].astype(str) == "residents"]
+            why = ("no figure about residents" if res.empty else
+                   "the figures about residents are running totals, not counts of this event"
+                   if (res["tally"].astype(str) == "cumulative").all() else
+                   "no figure about residents gives a number")
+            out.append(f"- {m.capitalize()}: no estimate ({why})")
         # widths make the PDF wrap the columns within the page; no title: not a numbered table
         out += ["", ":::{table}", ":widths: 10 11 22 19 13 25", ":class: longtable", "",
                 "| Measure | Figure | Who gave it | Source | Stated | Note |",
@@ -300,6 +323,10 @@ class Register:
             note = []
             if str(c.group) != "residents":
                 note.append(f"counts {_label(GROUP, c.group)}")
+            if str(getattr(c, "tally", "")) == "partial":
+                note.append("counts part of the event: bounds the range, not the best estimate")
+            elif str(getattr(c, "tally", "")) == "cumulative":
+                note.append("a running total, not a count of this event")
             if isinstance(c.note, str) and c.note.strip():
                 note.append(c.note)
             src = cite(c.source_key)

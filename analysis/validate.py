@@ -392,7 +392,8 @@ def _span_problems(file, row, field, start, end, precision) -> list[Problem]:
 
 def _rule_claims(d, bib):
     """claims: figures fit their qualifier, belong to an existing event named by their id, and
-    are not dated before their event"""
+    are not dated before their event; a partial count (tally 'partial') counts residents and
+    says in its note what part of the event it counts"""
     out = []
     cl, ev = pd.concat([d.claims, d.unquantified], ignore_index=True), d.events
     f = _f(d, "casualty_claims.csv")
@@ -425,6 +426,16 @@ def _rule_claims(d, bib):
                                f"'{r.event_id}' starts ({start:%Y-%m-%d})",
                                "a claim dated on or after its event's start_date"))
         out.extend(_claim_precision_problems(f, r.csv_row, r.claim_date, precision))
+        tally = "" if _blank(getattr(r, "tally", None)) else str(r.tally)
+        if tally == "partial" and str(r.group) != "residents":
+            out.append(Problem(f, r.csv_row, "tally",
+                               f"'partial' on a count of {r.group}",
+                               "'partial' only on a count of residents (counts of other groups "
+                               "never enter an estimate)", "set tally to 'event'"))
+        if tally == "partial" and _blank(getattr(r, "note", None)):
+            out.append(Problem(f, r.csv_row, "note", "empty for a partial count",
+                               "a note saying what part of the event the figure counts (e.g. "
+                               "the wounded one hospital received)"))
     return out
 
 

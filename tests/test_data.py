@@ -301,19 +301,23 @@ def test_coverage_does_not_fall_below_what_was_reached(name):
     assert total and n / total >= COVERAGE_FLOOR[name], f"{name}: {n} of {total}"
 
 
-def test_april_2011_wounded_best_estimate_is_the_hospitals_not_the_encyclopedias():
+def test_april_2011_wounded_best_estimate_is_a_count_of_the_camp_not_one_hospitals():
     """Issue 18 (review-2, the grade rule, item 3): an encyclopedia's unattributed figure
-    (Wikipedia's 318) no longer outranks the Baquba hospital's count reported by AP; the
-    hospital's counts of 8 April tie on date and the larger, 39, is the best estimate."""
+    (Wikipedia's 318) ranks below a government's. But the Baquba hospital's counts (13, 16,
+    39) are one hospital's intake, part of the event (tally 'partial'; PDF review of pages
+    51-185, item 8): they bound the range and never give the best estimate, so the best is the
+    highest-ranked count of the whole camp, Wikipedia's 318."""
     from analysis import derive
 
     d = _d17()
     assert derive.SOURCE_RANK["encyclopedia"] > derive.SOURCE_RANK["iraqi_government"]
+    hospital = d.claims[d.claims["claim_id"].str.startswith("2011-04-08-raid--hospital-wounded")]
+    assert set(hospital["tally"].astype(str)) == {"partial"}
     est = derive.estimates(d.claims, d.sources).set_index(["event_id", "measure"])
     row = est.loc[("2011-04-08-raid", "wounded")]
-    assert row["best_claim_id"] == "2011-04-08-raid--hospital-wounded-39"
+    assert row["best_claim_id"] == "2011-04-08-raid--article-318"
     ev = d.events.set_index("event_id").loc["2011-04-08-raid"]
-    assert (ev["wounded_low"], ev["wounded_best"], ev["wounded_high"]) == (13, 39, 350)
+    assert (ev["wounded_low"], ev["wounded_best"], ev["wounded_high"]) == (13, 318, 350)
     assert "encyclopedia" in derive.RULE and "hospitals" in derive.RULE
 
 
@@ -439,8 +443,10 @@ def test_raid_tables_run_by_date_and_the_box_names_each_witness_once():
             if ln.startswith("| ") and not ln.startswith(("| Figure", "| ---"))]
     residents = [r for r in rows if r[1] == "residents wounded"]
     assert rows[:len(residents)] == residents, rows     # one run, then the security forces
-    assert [r[3] for r in residents[:4]] == ["8 April 2011"] * 4 and residents[-1][3] == "undated"
-    assert [r[0] for r in residents[:3]] == ["| 13", "| 16", "| 39"], residents
+    # the MEK's undated page of mid-April 2011 is known only to the month, and comes first
+    assert residents[0][3] == "April 2011" and residents[0][0] == "| 350", residents
+    assert [r[3] for r in residents[1:4]] == ["8 April 2011"] * 3 and residents[-1][3] == "undated"
+    assert [r[0] for r in residents[1:4]] == ["| 13", "| 16", "| 39"], residents
     assert [r[2] for r in rows[len(residents):]] == ["Antiwar\\.com", "Baquba hospital"], rows
     box = str(ch.sources_disagree().data)
     wounded = next(ln for ln in box.splitlines() if "wounded:" in ln and "April 2011" in ln)
@@ -470,7 +476,8 @@ def test_claims_table_of_one_measure_has_no_counts_column_and_says_it_in_its_cap
                                "2011-04-08-raid--mek-350", "2011-04-08-raid--hrw-mek-300",
                                "2011-04-08-raid--hospital-security-6",
                                "2011-04-08-raid--antiwar-soldiers-13",
-                               "2011-04-08-raid--hospital-wounded-13"],
+                               "2011-04-08-raid--hospital-wounded-13",
+                               "2011-04-08-raid--article-318"],
                               "People wounded", "tbl-y").data)
     assert "| Figure | Counts | Given by | Date | Source |" in two
     assert "Iraqi security forces wounded" in two

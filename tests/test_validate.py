@@ -175,6 +175,17 @@ def test_unquantified_claim_with_a_number(data):
     assert_reported(data, "casualty_claims.csv", row, "qualifier", "does not fit")
 
 
+def test_partial_count_of_another_group_or_without_a_note(data):
+    """A partial count (one hospital's intake) counts residents and says what part it counts."""
+    i = first(data, "casualty_claims.csv", lambda r: r["group"] == "security_forces")
+    row = set_cell(data, "casualty_claims.csv", i, "tally", "partial")
+    assert_reported(data, "casualty_claims.csv", row, "tally", "partial")
+    j = first(data, "casualty_claims.csv", lambda r: r["tally"] == "partial"
+              and r["group"] == "residents")
+    row = set_cell(data, "casualty_claims.csv", j, "note", "")
+    assert_reported(data, "casualty_claims.csv", row, "note", "partial")
+
+
 def test_population_qualifier_does_not_fit_values(data):
     i = first(data, "population.csv", lambda r: r["qualifier"] in ("about", "exact"))
     row = set_cell(data, "population.csv", i, "qualifier", "up_to")
