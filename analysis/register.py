@@ -57,6 +57,18 @@ def _token(value) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
 
 
+# Speakers whose name already says their kind: the register prints "UNAMI", not "UNAMI (UN)"
+_KIND_IN_NAME = {"un": re.compile(r"^(UN|UN[A-Z]{2,}|the UN\b|UN Secretary|United Nations)"),
+                 "mek_ncri": re.compile(r"^(the )?(MEK|NCRI|PMOI)\b|\((MEK|NCRI)\b|MEK-aligned")}
+
+
+def _names_its_kind(quoted, speaker_type) -> bool:
+    """Whether a speaker's name says its kind ('UNHCR' is a UN body, 'NCRI' is MEK / NCRI):
+    then the kind in brackets would only repeat it."""
+    pattern = _KIND_IN_NAME.get(str(speaker_type))
+    return bool(pattern and isinstance(quoted, str) and pattern.search(quoted.strip()))
+
+
 def anchor(event_id: str) -> str:
     """The label of an event's entry: ``ev-`` and the event_id (an id may not begin with a
     digit in HTML and LaTeX labels, and every event_id begins with its date)."""
@@ -85,10 +97,38 @@ def _bib_links(bib_path: str) -> dict[str, str]:
     return out
 
 
+# a percent-encoded byte of a non-ASCII character (an Arabic or Persian path is %D8%A7...)
+_ENCODED = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
+
+
+def _url_text(url: str) -> str:
+    """How a URL is shown: as it is, unless its path spells non-ASCII words in percent
+    codes (an Arabic or Persian title runs to lines of %D8%A7...): then its host and path
+    up to the first such segment, and an ellipsis (a Latin segment with an encoded dash or
+    accent is shown decoded). The link itself keeps the whole URL."""
+    from urllib.parse import unquote, urlsplit
+
+    if not _ENCODED.search(url):
+        return url
+    parts = urlsplit(url)
+    kept, cut = [], False
+    for segment in parts.path.split("/"):
+        plain = unquote(segment)
+        if re.search(r"[^\x00-\u024f\u2010-\u2027]", plain):  # a word in another script
+            cut = True
+            break
+        kept.append(plain)  # a Latin word with an encoded dash or accent: decoded
+    shown = f"{parts.scheme}://{parts.netloc}{'/'.join(kept)}"
+    if cut:
+        return shown.rstrip("/") + "/…"
+    return shown + (f"?{unquote(parts.query)}" if parts.query else "")
+
+
 def _url_md(url: str) -> str:
-    """A link to a URL, shown as its text; a URL that is not plain shows as escaped text."""
+    """A link to a URL, shown as its text (_url_text); a URL that is not plain shows as
+    escaped text."""
     if _URL.match(url):
-        return f"[{md_escape(url)}]({url})"
+        return f"[{md_escape(_url_text(url))}]({url})"
     return md_escape(url)
 
 
@@ -247,8 +287,9 @@ class Register:
         for m in (x for x in MEASURES if x in others):
             out.append(f"- {m.capitalize()}: no estimate (no figure about residents)")
         # widths make the PDF wrap the columns within the page; no title: not a numbered table
-        out += ["", ":::{table}", ":widths: 10 11 22 19 13 25", ":class: longtable", "",
-                "| Measure | Figure | Who gave it | Source | Stated | Note |",
+        # (a measure, 'relocated', and a short date, '12 Sep 2013', each fit on one line)
+        out += ["", ":::{table}", ":widths: 12 10 18 17 11 32", ":class: longtable", "",
+                "| What | Figure | Who gave it | Source | Stated | Note |",
                 "| --- | --- | --- | --- | --- | --- |"]
         order = {m: i for i, m in enumerate(MEASURES)}
         mine = mine.assign(_m=mine["measure"].astype(str).map(order)).sort_values(
@@ -258,9 +299,12 @@ class Register:
                       f"{_label(QUALIFIER, c.qualifier)} {_value(c.value_min, c.value_max)}")
             who = md_escape(c.quoted) if isinstance(c.quoted, str) and c.quoted else ""
             kind = _label(SPEAKER, c.speaker_type)
-            who = f"{who} ({md_escape(kind)})" if who else md_escape(kind)
-            # at its precision: '5 March 2012', 'March 2012' or '2012'
-            stated = (md_escape(fmt_date(c.claim_date, c.claim_date_precision))
+            if not who:
+                who = md_escape(kind)
+            elif not _names_its_kind(c.quoted, c.speaker_type):  # not "UNAMI (UN)"
+                who = f"{who} ({md_escape(kind)})"
+            # at its precision, short: '5 Mar 2012', 'Mar 2012' or '2012'
+            stated = (md_escape(fmt_date(c.claim_date, c.claim_date_precision, short=True))
                       if pd.notna(c.claim_date) else "")
             note = []
             if str(c.group) != "residents":
@@ -327,7 +371,10 @@ class Register:
                     how = {"original": "read at the publisher's own address",
                            "copy": "read in a copy on another host"}.get(str(a["read_as"]))
                     if how and isinstance(a["read_at"], str) and a["read_at"]:
-                        text += f" ({how}: {_url_md(a['read_at'])})"
+                        if a["read_at"] != urls.get(k):
+                            text += f" ({how}: {_url_md(a['read_at'])})"
+                        elif str(a["read_as"]) == "original":  # the address is printed above
+                            text += f" ({how})"
                 else:
                     reason = str(a["no_quote_reason"]).replace("_", " ")
                     text += f" (no quote: {md_escape(reason)}; counts for nothing in the grade)"
