@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import derive, style
 from .labels import TYPE_LABELS
-from .load import Dataset, load
+from .load import Dataset, date_order, load
 from .text import cite, fmt_count, fmt_date, fmt_span, md_escape
 
 DOC = "register"  # the register's page: chapters/register.md
@@ -173,7 +173,7 @@ class Register:
         ev = self.data.events
         if period_id is not None:
             ev = ev[ev["period_id"] == period_id]
-        return ev.sort_values(["start_date", "event_id"], kind="stable").reset_index(drop=True)
+        return date_order(ev)
 
     def markdown(self, period_id: str | None = None) -> str:
         """The entries of every event (or of one period's events), in date order, each in
@@ -382,9 +382,43 @@ class Register:
         return out + [""]
 
 
+# kinds of event as nouns, singular and plural, for a period's opening sentence
+_KIND_NOUNS = {
+    "legal": ("legal act", "legal acts"), "diplomatic": ("diplomatic act", "diplomatic acts"),
+    "report": ("report", "reports"), "control_change": ("change of control", "changes of control"),
+    "founding": ("founding event", "founding events"), "relocation": ("relocation", "relocations"),
+    "deployment": ("deployment of forces", "deployments of forces"),
+    "restriction": ("restriction", "restrictions"),
+}
+
+
+def period_intro(period_id: str, data: Dataset | None = None) -> str:
+    """A period's opening line in the register: how many events it holds, of which kinds,
+    and the chapter that tells them (the chapter's title in quotation marks, so that a title
+    beginning with "The" does not stand capitalised mid-sentence)."""
+    data = data or load()
+    doc = next((data.folder.parent / "chapters").glob(f"{period_id}-*.md")).stem
+    ev = data.events[data.events["period_id"] == period_id]
+    counts = ev["event_type"].astype(str).value_counts(sort=False)
+    counts = sorted(counts.items(), key=lambda kv: (-kv[1], list(TYPE_LABELS).index(kv[0])
+                                                    if kv[0] in TYPE_LABELS else 99))
+    parts = []
+    for kind, n in counts:
+        one = TYPE_LABELS.get(kind, kind.replace("_", " "))
+        noun = _KIND_NOUNS.get(kind, (one, one + "s"))[0 if n == 1 else 1]
+        parts.append(f"{fmt_count(n)} {noun}")
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    n = len(ev)
+    return (f"The {fmt_count(n)} event{'s' if n != 1 else ''} of the chapter "
+            f"“{{doc}}`{doc}`”, by kind: {listed}.\n\n")
+
+
 def markdown(period_id: str | None = None, data: Dataset | None = None):
-    """The register (or one period's part of it), displayed as Markdown in a notebook."""
+    """The register (or one period's part of it), displayed as Markdown in a notebook; a
+    period's part opens with ``period_intro``."""
     text = Register(data).markdown(period_id)
+    if period_id is not None:
+        text = period_intro(period_id, data) + text
     try:
         from IPython.display import Markdown
     except ImportError:

@@ -400,6 +400,8 @@ def _breakable_long_words(app, doctree, docname):
         parts, last = [], 0
         for word in LONG_WORD.finditer(value):
             for m in BREAK_AFTER.finditer(value, word.start(), word.end() - 1):
+                if value[m.end()] in ".,;:!?)]}'’”":  # never a line that opens with ". "
+                    continue
                 parts.append(nodes.Text(value[last:m.end()]))
                 parts.append(_raw("\\allowbreak{}"))
                 last = m.end()
