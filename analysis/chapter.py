@@ -181,7 +181,7 @@ class _Base:
             return f"{cell} (cause disputed)" if e.event_id in died and cell != "–" else cell
         rows = pd.DataFrame({
             "No.": [str(i) for i in range(1, len(events) + 1)],
-            "Date": [fmt_span(e.start_date, e.end_date, e.date_precision)
+            "Date": [fmt_span(e.start_date, e.end_date, e.date_precision, short=True)
                      for e in events.itertuples(index=False)],
             # the title links the register entry, which gives the place in full
             "Event": [f"[{md_escape(e.title)}](#{register.anchor(e.event_id)})"
@@ -197,7 +197,7 @@ class _Base:
         })
         table = md_table(rows, caption, name,
                          escape={"Date", "Kind", "Killed", "Wounded", "Grade"},
-                         widths=[5, 15, 31, 13, 11, 11, 14])
+                         widths=[4, 15, 30, 13, 10, 12, 16])
         sources = "\n".join(f"{i}. {cite(k)}" for i, k in
                              enumerate(events["source_keys"], start=1))
         note = ("Killed and wounded: the best estimate, with the lowest and highest figures "

@@ -161,8 +161,9 @@ class Register:
         self.why = derive.grades(self.data.events, self.data.claims, self.data.sources,
                                  self.att, why=True)
         try:
-            from .changes import changed_events
-            self.changes = changed_events(self.data.folder)
+            from .changes import _dates_merged, changed_events
+            # an event whose start and end date both changed: one 'dates' line
+            self.changes = _dates_merged(changed_events(self.data.folder))
         except FileNotFoundError:  # a folder without the previous release's snapshot
             self.changes = pd.DataFrame(columns=["event_id", "field", "old", "new", "reason"])
 

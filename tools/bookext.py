@@ -463,7 +463,7 @@ def _keep_together_in_latex(app, doctree, docname):
             at = block.parent.index(block)
             block.parent.insert(at + 1, _raw("\\endgroup"))
             block.parent.insert(at, _raw("\\begingroup\\bookblackcode\\fvset{fontsize="
-                                        "\\fontsize{7}{8.5}\\selectfont}"))
+                                        "\\fontsize{7.4}{9}\\selectfont}"))
 
 
 # The one threshold of the PDF's page breaks: the share of the text block that may be left
