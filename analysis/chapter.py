@@ -197,7 +197,7 @@ class _Base:
         })
         table = md_table(rows, caption, name,
                          escape={"Date", "Kind", "Killed", "Wounded", "Grade"},
-                         widths=[4, 15, 30, 13, 10, 12, 16])
+                         widths=[5, 15, 29, 13, 10, 12, 16])
         sources = "\n".join(f"{i}. {cite(k)}" for i, k in
                              enumerate(events["source_keys"], start=1))
         note = ("Killed and wounded: the best estimate, with the lowest and highest figures "
