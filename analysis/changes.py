@@ -59,7 +59,7 @@ def changed_events(folder=None, previous: str = PREVIOUS) -> pd.DataFrame:
 
 FIELD_LABELS = {"killed_best": "killed (best estimate)", "wounded_best": "wounded (best estimate)",
                 "grade": "grade", "start_date": "start date", "end_date": "end date",
-                "event_type": "type", "event": "event"}
+                "event_type": "type", "event": "event", "dates": "dates"}
 
 
 def _value(field: str, value: str) -> str:
@@ -70,6 +70,31 @@ def _value(field: str, value: str) -> str:
     if not value:
         return "none"
     return GRADE_LABELS.get(value, value) if field == "grade" else value
+
+
+def _dates_merged(frame: pd.DataFrame) -> pd.DataFrame:
+    """One 'dates' row for an event whose start and end date both changed, its values
+    'start – end' (one date where start and end are the same day) and its reason said once
+    (both reasons, labelled, where they differ)."""
+    rows = []
+    for eid, group in frame.groupby("event_id", sort=False):
+        by_field = {r.field: r for r in group.itertuples(index=False)}
+        start, end = by_field.get("start_date"), by_field.get("end_date")
+        if start is None or end is None or start.release_wide != end.release_wide:
+            rows += [tuple(r) for r in group.itertuples(index=False)]
+            continue
+        def span(a: str, b: str) -> str:
+            return a if a == b or not b else f"{a} – {b}"
+        why = (start.reason if start.reason == end.reason else
+               "; ".join(f"{w}: {r}" for w, r in (("start", start.reason), ("end", end.reason))
+                         if r))
+        for r in group.itertuples(index=False):
+            if r.field == "start_date":
+                rows.append((eid, "dates", span(start.old, end.old), span(start.new, end.new),
+                             why, start.release_wide))
+            elif r.field != "end_date":
+                rows.append(tuple(r))
+    return pd.DataFrame(rows, columns=list(frame.columns))
 
 
 def release_wide_reasons(folder=None) -> dict[str, str]:
@@ -85,10 +110,11 @@ def changes_table(folder=None, previous: str = PREVIOUS, release_wide: bool = Fa
     with a reason of their own (column 'Why'); with ``release_wide=True`` the changes that
     follow from a release-wide reason (the new grade rule), without a 'Why' column: that
     reason is given once, above the table (``release_wide_reasons``), and in full in each
-    event's register entry. Sorted by event, then field."""
+    event's register entry. Sorted by event, then field; an event whose start and end dates
+    both changed has one 'dates' row, its values start – end."""
     from .load import load
 
-    frame = changed_events(folder, previous)
+    frame = _dates_merged(changed_events(folder, previous))
     frame = frame[frame["release_wide"] == release_wide]
     if not release_wide:
         frame = frame.assign(reason=[r or ("an event new in this release" if n == "added" else "")

@@ -169,9 +169,9 @@ class _Base:
             self.glue(p.population_id, fmt_claim(p.qualifier, p.value_min, p.value_max))
 
     def events_table(self, events: pd.DataFrame, caption: str, name: str):
-        """The events as a numbered table (date at its precision, place and kind, what
-        happened, killed and wounded as best estimate with the range, and the grade), then
-        each event's sources as a list. Where a source gives a death during the event that it
+        """The events as a numbered table (date at its precision, what happened, its kind,
+        killed and wounded as best estimate with the range, and the grade), then each event's
+        sources as a list. Where a source gives a death during the event that it
         does not call violent (a 'died' claim: police citing a heart attack) while another
         counts it as killed, the Killed cell says that the cause is disputed."""
         died = set(self.data.claims.loc[self.data.claims["measure"] == "died", "event_id"])
@@ -181,12 +181,13 @@ class _Base:
             return f"{cell} (cause disputed)" if e.event_id in died and cell != "–" else cell
         rows = pd.DataFrame({
             "No.": [str(i) for i in range(1, len(events) + 1)],
-            "Date": [fmt_span(e.start_date, e.end_date, e.date_precision)
+            "Date": [fmt_span(e.start_date, e.end_date, e.date_precision, short=True)
                      for e in events.itertuples(index=False)],
-            "Event": [f"[{md_escape(e.title)}](#{register.anchor(e.event_id)}) — "
-                      f"*{md_escape(_place(e))}; "
-                      f"{md_escape(TYPE_LABELS.get(str(e.event_type), str(e.event_type)))}*"
+            # the title links the register entry, which gives the place in full
+            "Event": [f"[{md_escape(e.title)}](#{register.anchor(e.event_id)})"
                       for e in events.itertuples(index=False)],
+            "Kind": [TYPE_LABELS.get(str(e.event_type), str(e.event_type).replace("_", " "))
+                     for e in events.itertuples(index=False)],
             "Killed": [killed(e) for e in events.itertuples(index=False)],
             "Wounded": [fmt_range(e.wounded_low, e.wounded_best, e.wounded_high)
                         for e in events.itertuples(index=False)],
@@ -194,8 +195,9 @@ class _Base:
                       for g in events["grade"]] if "grade" in events.columns
             else ["–"] * len(events),
         })
-        table = md_table(rows, caption, name, escape={"Date", "Killed", "Wounded", "Grade"},
-                         widths=[5, 17, 39, 12, 12, 15])
+        table = md_table(rows, caption, name,
+                         escape={"Date", "Kind", "Killed", "Wounded", "Grade"},
+                         widths=[5, 15, 29, 13, 10, 12, 16])
         sources = "\n".join(f"{i}. {cite(k)}" for i, k in
                              enumerate(events["source_keys"], start=1))
         note = ("Killed and wounded: the best estimate, with the lowest and highest figures "
@@ -204,7 +206,8 @@ class _Base:
                 "death as not violent, see the event's entry in the register). Grade: how well "
                 "the event is attested, by the rule in the methods chapter (confirmed, corroborated, single source, "
                 "partisan only, contested). Dates: 'or' and 'between' mark one date known only "
-                "between two reported dates; 'c.' a period with approximate ends. "
+                "between two reported dates; 'c.' a period with approximate ends. Place: in "
+                "the event's entry in the register, which its title links. "
                 "Sources of each numbered event:")
         return _markdown(table + "\n" + note + "\n\n" + sources + "\n")
 

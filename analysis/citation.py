@@ -109,6 +109,18 @@ def data_package(root: Path = ROOT) -> tuple[str, str]:
     return str(pkg["title"]), str(pkg["version"])
 
 
+def data_released(dversion: str, root: Path = ROOT) -> bool:
+    """Whether a book release has carried data package version `dversion`: the changelog's
+    "Book version X.Y.Z" entry (written by tools/release.py) names the data version it was
+    released with. A data version no release names is a pre-release, built into this copy."""
+    path = root / "chapters" / "changelog.md"
+    if not path.exists():
+        return True
+    text = path.read_text(encoding="utf-8")
+    return bool(re.search(rf"^- Released with data package version {re.escape(dversion)}\.",
+                          text, re.M))
+
+
 def _bib(text: str) -> str:
     """A BibTeX field value: braces balanced, special characters escaped."""
     return re.sub(r"([{}&%$#_])", r"\\\1", text)
@@ -158,11 +170,15 @@ def citation(what: str, root: Path = ROOT) -> dict[str, str]:
     elif what == "data":
         dtitle, dversion = data_package(root)
         url, key, kind = f"{b.site}chapters/data.html", f"camp-ashraf-data-{dversion}", "misc"
-        note = f"Data package version {dversion}, published with the book's version {b.version}"
+        if data_released(dversion, root):
+            note = f"Data package version {dversion}, published with the book's version {b.version}"
+        else:  # the data changed since the last book release: say so, do not borrow its label
+            note = (f"Data package version {dversion} (pre-release), built with book version "
+                    f"{b.version}")
         fields = [*_common(b), ("title", "{{" + _bib(dtitle) + "}}"), *_dates(b),
                   ("note", f"{{{note}}}"), ("url", f"{{{url}}}")]
-        text = (f"{who} ({b.year}). *{md_escape(dtitle)}* [data set]. {note}, "
-                f"{b.long_date}. <{url}>")
+        when = f", {b.long_date}" if data_released(dversion, root) else f" of {b.long_date}"
+        text = f"{who} ({b.year}). *{md_escape(dtitle)}* [data set]. {note}{when}. <{url}>"
     else:
         ctitle = chapter_title(what, root)
         url = f"{b.site}chapters/{what}.html"

@@ -4,6 +4,7 @@ constraints and description."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -36,6 +37,7 @@ def page(folder: Path | str | None = None, link_prefix: str = "../data/") -> str
     """MyST Markdown for the codebook body (tables of fields, one per resource)."""
     folder = data_dir(folder)
     pkg = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    seen: dict[str, tuple[str, str]] = {}
     out = [f"**{md_escape(pkg.get('title', pkg.get('name', '')))}**, version "
            f"{md_escape(pkg.get('version', ''))}. {md_escape_prose(pkg.get('description', ''))}", ""]
     lic = ", ".join(md_escape(x.get("title", x.get("name", ""))) for x in pkg.get("licenses", []))
@@ -54,10 +56,22 @@ def page(folder: Path | str | None = None, link_prefix: str = "../data/") -> str
                        f"{', '.join(_as_list(fk['reference']['fields']))}`.")
         out += ["", f"Fields of `{res['path']}`, in order:", ""]
         for field in schema["fields"]:
+            desc = field.get("description", "")
+            glossary = _CODES.search(desc)
+            if glossary:  # a list of codes printed once, at its first field; later, a reference
+                first = seen.setdefault(glossary.group(0), (res["path"], field["name"]))
+                if first != (res["path"], field["name"]):
+                    desc = (desc[:glossary.start()] + f"Codes: as for `{first[1]}` of "
+                            f"`{first[0]}`, above.")
             out += [f"`{field['name']}`",
                     f": *{field.get('type', 'string')}*; {_constraints(field)}. "
-                    f"{md_escape_prose(field.get('description', ''))}", ""]
+                    f"{md_escape_prose(desc)}", ""]
     return "\n".join(out)
+
+
+# A field description's closing glossary of codes ("Codes: 'un' a UN body ...; ..."), which
+# several fields share word for word (speaker_type, relays)
+_CODES = re.compile(r"Codes: .*$", re.S)
 
 
 def _as_list(value) -> list[str]:

@@ -4,7 +4,7 @@ above it and neither imports the other's module for a label."""
 
 TYPE_LABELS = {
     "founding": "founding", "air_raid": "air raid", "missile_attack": "missile attack",
-    "bombing": "bombing", "raid": "raid", "rocket_attack": "rocket attack",
+    "bombing": "bombing", "raid": "raid", "rocket_attack": "rocket or mortar attack",
     "assault": "assault", "restriction": "restriction", "demonstration": "demonstration",
     "police_operation": "police operation", "control_change": "change of control",
     "deployment": "forces at the site",

@@ -246,8 +246,8 @@ class Dataset:
 
     @cached_property
     def events(self) -> pd.DataFrame:
-        return self.table("events").sort_values(["start_date", "event_id"], kind="stable") \
-            .reset_index(drop=True)
+        """The events in date order (``date_order``)."""
+        return date_order(self.table("events"))
 
     @cached_property
     def claims(self) -> pd.DataFrame:
@@ -302,3 +302,16 @@ class Dataset:
 def load(folder: Path | str | None = None) -> Dataset:
     """The whole dataset, every table loaded and typed (raises DataError on bad values)."""
     return Dataset(folder).load_all()
+
+
+def date_order(events: pd.DataFrame) -> pd.DataFrame:
+    """Events in the order a reader expects: an event known to the day or a span by its start;
+    one known only to the month or the year, or bracketed between two dates, by the middle of
+    that time, so that "June 2013" follows "15 June 2013" and "2014" follows "11 February
+    2014" rather than standing first on a placeholder first day."""
+    start, end = events["start_date"], events["end_date"]
+    vague = events["date_precision"].astype("string").isin(["month", "year", "bracketed"])
+    middle = start + (end.fillna(start) - start) / 2
+    key = start.where(~vague.fillna(False), middle)
+    return (events.assign(_when=key).sort_values(["_when", "event_id"], kind="stable")
+            .drop(columns="_when").reset_index(drop=True))

@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import derive, style
 from .labels import TYPE_LABELS
-from .load import Dataset, load
+from .load import Dataset, date_order, load
 from .text import cite, fmt_count, fmt_date, fmt_span, md_escape
 
 DOC = "register"  # the register's page: chapters/register.md
@@ -92,6 +92,18 @@ def _token(value) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
 
 
+# Speakers whose name already says their kind: the register prints "UNAMI", not "UNAMI (UN)"
+_KIND_IN_NAME = {"un": re.compile(r"^(UN|UN[A-Z]{2,}|the UN\b|UN Secretary|United Nations)"),
+                 "mek_ncri": re.compile(r"^(the )?(MEK|NCRI|PMOI)\b|\((MEK|NCRI)\b|MEK-aligned")}
+
+
+def _names_its_kind(quoted, speaker_type) -> bool:
+    """Whether a speaker's name says its kind ('UNHCR' is a UN body, 'NCRI' is MEK / NCRI):
+    then the kind in brackets would only repeat it."""
+    pattern = _KIND_IN_NAME.get(str(speaker_type))
+    return bool(pattern and isinstance(quoted, str) and pattern.search(quoted.strip()))
+
+
 def anchor(event_id: str) -> str:
     """The label of an event's entry: ``ev-`` and the event_id (an id may not begin with a
     digit in HTML and LaTeX labels, and every event_id begins with its date)."""
@@ -120,10 +132,38 @@ def _bib_links(bib_path: str) -> dict[str, str]:
     return out
 
 
+# a percent-encoded byte of a non-ASCII character (an Arabic or Persian path is %D8%A7...)
+_ENCODED = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
+
+
+def _url_text(url: str) -> str:
+    """How a URL is shown: as it is, unless its path spells non-ASCII words in percent
+    codes (an Arabic or Persian title runs to lines of %D8%A7...): then its host and path
+    up to the first such segment, and an ellipsis (a Latin segment with an encoded dash or
+    accent is shown decoded). The link itself keeps the whole URL."""
+    from urllib.parse import unquote, urlsplit
+
+    if not _ENCODED.search(url):
+        return url
+    parts = urlsplit(url)
+    kept, cut = [], False
+    for segment in parts.path.split("/"):
+        plain = unquote(segment)
+        if re.search(r"[^\x00-\u024f\u2010-\u2027]", plain):  # a word in another script
+            cut = True
+            break
+        kept.append(plain)  # a Latin word with an encoded dash or accent: decoded
+    shown = f"{parts.scheme}://{parts.netloc}{'/'.join(kept)}"
+    if cut:
+        return shown.rstrip("/") + "/…"
+    return shown + (f"?{unquote(parts.query)}" if parts.query else "")
+
+
 def _url_md(url: str) -> str:
-    """A link to a URL, shown as its text; a URL that is not plain shows as escaped text."""
+    """A link to a URL, shown as its text (_url_text); a URL that is not plain shows as
+    escaped text."""
     if _URL.match(url):
-        return f"[{md_escape(url)}]({url})"
+        return f"[{md_escape(_url_text(url))}]({url})"
     return md_escape(url)
 
 
@@ -156,8 +196,9 @@ class Register:
         self.why = derive.grades(self.data.events, self.data.claims, self.data.sources,
                                  self.att, why=True)
         try:
-            from .changes import changed_events
-            self.changes = changed_events(self.data.folder)
+            from .changes import _dates_merged, changed_events
+            # an event whose start and end date both changed: one 'dates' line
+            self.changes = _dates_merged(changed_events(self.data.folder))
         except FileNotFoundError:  # a folder without the previous release's snapshot
             self.changes = pd.DataFrame(columns=["event_id", "field", "old", "new", "reason"])
 
@@ -168,7 +209,7 @@ class Register:
         ev = self.data.events
         if period_id is not None:
             ev = ev[ev["period_id"] == period_id]
-        return ev.sort_values(["start_date", "event_id"], kind="stable").reset_index(drop=True)
+        return date_order(ev)
 
     def markdown(self, period_id: str | None = None) -> str:
         """The entries of every event (or of one period's events), in date order, each in
@@ -305,8 +346,9 @@ class Register:
                    "no figure about residents gives a number")
             out.append(f"- {m.capitalize()}: no estimate ({why})")
         # widths make the PDF wrap the columns within the page; no title: not a numbered table
-        out += ["", ":::{table}", ":widths: 10 11 22 19 13 25", ":class: longtable", "",
-                "| Measure | Figure | Who gave it | Source | Stated | Note |",
+        # (a measure, 'relocated', and a short date, '12 Sep 2013', each fit on one line)
+        out += ["", ":::{table}", ":widths: 12 10 18 17 11 32", ":class: longtable", "",
+                "| What | Figure | Who gave it | Source | Stated | Note |",
                 "| --- | --- | --- | --- | --- | --- |"]
         order = {m: i for i, m in enumerate(MEASURES)}
         mine = mine.assign(_m=mine["measure"].astype(str).map(order)).sort_values(
@@ -316,9 +358,12 @@ class Register:
                       f"{_label(QUALIFIER, c.qualifier)} {_value(c.value_min, c.value_max)}")
             who = md_escape(c.quoted) if isinstance(c.quoted, str) and c.quoted else ""
             kind = _label(SPEAKER, c.speaker_type)
-            who = f"{who} ({md_escape(kind)})" if who else md_escape(kind)
-            # at its precision: '5 March 2012', 'March 2012' or '2012'
-            stated = (md_escape(fmt_date(c.claim_date, c.claim_date_precision))
+            if not who:
+                who = md_escape(kind)
+            elif not _names_its_kind(c.quoted, c.speaker_type):  # not "UNAMI (UN)"
+                who = f"{who} ({md_escape(kind)})"
+            # at its precision, short: '5 Mar 2012', 'Mar 2012' or '2012'
+            stated = (md_escape(fmt_date(c.claim_date, c.claim_date_precision, short=True))
                       if pd.notna(c.claim_date) else "")
             note = []
             if str(c.group) != "residents":
@@ -396,9 +441,43 @@ class Register:
         return out + [""]
 
 
+# kinds of event as nouns, singular and plural, for a period's opening sentence
+_KIND_NOUNS = {
+    "legal": ("legal act", "legal acts"), "diplomatic": ("diplomatic act", "diplomatic acts"),
+    "report": ("report", "reports"), "control_change": ("change of control", "changes of control"),
+    "founding": ("founding event", "founding events"), "relocation": ("relocation", "relocations"),
+    "deployment": ("deployment of forces", "deployments of forces"),
+    "restriction": ("restriction", "restrictions"),
+}
+
+
+def period_intro(period_id: str, data: Dataset | None = None) -> str:
+    """A period's opening line in the register: how many events it holds, of which kinds,
+    and the chapter that tells them (the chapter's title in quotation marks, so that a title
+    beginning with "The" does not stand capitalised mid-sentence)."""
+    data = data or load()
+    doc = next((data.folder.parent / "chapters").glob(f"{period_id}-*.md")).stem
+    ev = data.events[data.events["period_id"] == period_id]
+    counts = ev["event_type"].astype(str).value_counts(sort=False)
+    counts = sorted(counts.items(), key=lambda kv: (-kv[1], list(TYPE_LABELS).index(kv[0])
+                                                    if kv[0] in TYPE_LABELS else 99))
+    parts = []
+    for kind, n in counts:
+        one = TYPE_LABELS.get(kind, kind.replace("_", " "))
+        noun = _KIND_NOUNS.get(kind, (one, one + "s"))[0 if n == 1 else 1]
+        parts.append(f"{fmt_count(n)} {noun}")
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    n = len(ev)
+    return (f"The {fmt_count(n)} event{'s' if n != 1 else ''} of the chapter "
+            f"“{{doc}}`{doc}`”, by kind: {listed}.\n\n")
+
+
 def markdown(period_id: str | None = None, data: Dataset | None = None):
-    """The register (or one period's part of it), displayed as Markdown in a notebook."""
+    """The register (or one period's part of it), displayed as Markdown in a notebook; a
+    period's part opens with ``period_intro``."""
     text = Register(data).markdown(period_id)
+    if period_id is not None:
+        text = period_intro(period_id, data) + text
     try:
         from IPython.display import Markdown
     except ImportError:

@@ -322,7 +322,7 @@ def test_new_event_in_chapter_table_chart_and_totals(followed):
     rows = [text_of(r) for r in re.findall(r"<tr.*?</tr>", table.group(0), re.S)]
     row = [r for r in rows if event["title"].replace("Example: ", "") in r]
     assert len(row) == 1, "the new event is not one row of the chapter's events table"
-    assert "20 November 2010" in row[0] and "2 (2–3)" in row[0], row[0]
+    assert "20 Nov 2010" in row[0] and "2 (2–3)" in row[0], row[0]
     (_, filled), = blocks("recipe", "filled")
     grade = csv_rows(filled)[1][0]["grade"]
     assert grade.replace("_", " ") in row[0], f"the grade '{grade}' is not in the row: {row[0]}"

@@ -87,7 +87,7 @@ def test_code_and_bibtex_are_set_in_a_legible_monospace_in_black(built_pdf):
     doc += section
     _keep_together_in_latex(SimpleNamespace(builder=SimpleNamespace(format="latex")), doc, "x")
     opened = [n.astext() for n in section.findall(nodes.raw) if "begingroup" in n.astext()]
-    assert opened and "\\bookblackcode" in opened[0] and "fontsize{7}" in opened[0], opened
+    assert opened and "\\bookblackcode" in opened[0] and "fontsize{7.4}" in opened[0], opened
     assert block["language"] == "bibtex"  # highlighted tokens, so that copying keeps spacing
 
 

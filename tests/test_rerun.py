@@ -33,12 +33,13 @@ WARNING = re.compile(r"warn|eavesdrop|traceback|error", re.I)
 
 
 def shell_commands() -> list[tuple[str, str]]:
-    """(document, command) for every line of every ```sh block, comments removed."""
+    """(document, command) for every line of every ```sh block, comments removed; a line
+    ending in a backslash continues on the next (as the shell reads it)."""
     found = []
     for doc in DOCS:
         text = (ROOT / doc).read_text(encoding="utf-8")
         for block in re.findall(r"^```(?:sh|bash|shell)\n(.*?)^```", text, re.S | re.M):
-            for line in block.splitlines():
+            for line in re.sub(r"\s*\\\n\s*", " ", block).splitlines():
                 cmd = re.sub(r"\s+#.*$", "", line).strip()
                 if cmd and not cmd.startswith("#"):
                     found.append((doc, cmd))

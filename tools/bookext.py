@@ -400,6 +400,8 @@ def _breakable_long_words(app, doctree, docname):
         parts, last = [], 0
         for word in LONG_WORD.finditer(value):
             for m in BREAK_AFTER.finditer(value, word.start(), word.end() - 1):
+                if value[m.end()] in ".,;:!?)]}'’”":  # never a line that opens with ". "
+                    continue
                 parts.append(nodes.Text(value[last:m.end()]))
                 parts.append(_raw("\\allowbreak{}"))
                 last = m.end()
@@ -461,7 +463,7 @@ def _keep_together_in_latex(app, doctree, docname):
             at = block.parent.index(block)
             block.parent.insert(at + 1, _raw("\\endgroup"))
             block.parent.insert(at, _raw("\\begingroup\\bookblackcode\\fvset{fontsize="
-                                        "\\fontsize{7}{8.5}\\selectfont}"))
+                                        "\\fontsize{7.4}{9}\\selectfont}"))
 
 
 # The one threshold of the PDF's page breaks: the share of the text block that may be left
@@ -618,18 +620,56 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
                             _raw(f"\\BookRoomForAll{{0}}{{0}}{{{whole}}}"))
 
 
+# In a table cell, values that must never break inside: an ISO date (2012-03-01, not
+# "2012-03-/01") and a month's name (September, not "Septem-ber"); a line may still break
+# at the spaces between them
+UNBROKEN_IN_CELLS = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b|\b(?:January|February|March|April|June|July|August|September"
+    r"|October|November|December)\b")
+
+
 def _unbroken_grades_in_latex(app, doctree, docname):
     """A grade ("confirmed", "single source", ...) in a table cell is never hyphenated
-    ("con-firmed"): each of its words is set in an unbreakable box."""
+    ("con-firmed"): each of its words is set in an unbreakable box. So is an ISO date or a
+    month's name in a table cell (UNBROKEN_IN_CELLS)."""
     if app.builder.format != "latex":
         return
     for text in list(doctree.findall(nodes.Text)):
         parent = text.parent
         value = str(text)
-        if parent is None or value.strip() not in GRADE_WORDS or not _inside(parent, (nodes.entry,)):
+        if parent is None or not _inside(parent, (nodes.entry,)) or _inside(parent, NO_BREAKS_IN):
             continue
-        words = value.strip().split()
-        parent.replace(text, _raw(" ".join(f"\\mbox{{{w}}}" for w in words)))
+        if value.strip() in GRADE_WORDS:
+            words = value.strip().split()
+            parent.replace(text, _raw(" ".join(f"\\mbox{{{w}}}" for w in words)))
+            continue
+        parts, last = [], 0
+        for m in UNBROKEN_IN_CELLS.finditer(value):
+            parts += [nodes.Text(value[last:m.start()]), _raw(f"\\mbox{{{m.group(0)}}}")]
+            last = m.end()
+        if not parts:
+            continue
+        parts.append(nodes.Text(value[last:]))
+        index = parent.index(text)
+        parent.remove(text)
+        for offset, part in enumerate(p for p in parts if not isinstance(p, nodes.Text) or str(p)):
+            parent.insert(index + offset, part)
+
+
+def _uncaptioned_continuations_in_latex(app, doctree, docname):
+    """A table without a caption has no number: where it breaks across pages, its
+    continuation line reads "continued from previous page", not "Table 22.8 – continued
+    ...", which named the last numbered table before it. (Sphinx's longtable template prints
+    \\tablename\\ \\thetable{} \\textendash{} before the words: within the table, \\tablename
+    swallows them.)"""
+    if app.builder.format != "latex":
+        return
+    for table in list(doctree.findall(nodes.table)):
+        if any(isinstance(c, nodes.title) for c in table.children) or table.parent is None:
+            continue
+        at = table.parent.index(table)
+        table.parent.insert(at + 1, _raw("\\endgroup"))
+        table.parent.insert(at, _raw("\\begingroup\\def\\tablename#1\\textendash#2{\\ignorespaces}"))
 
 
 def _drop_code_in_latex(app, doctree, docname):
@@ -990,6 +1030,7 @@ def setup(app):
     app.connect("doctree-resolved", _keep_together_in_latex)
     app.connect("doctree-resolved", _headings_with_their_tables_in_latex)
     app.connect("doctree-resolved", _unbroken_grades_in_latex)
+    app.connect("doctree-resolved", _uncaptioned_continuations_in_latex)
     app.connect("config-inited", _set_cache_path)
     app.connect("config-inited", _page_rules)
     app.connect("html-page-context", _add_downloads, priority=600)
