@@ -536,7 +536,8 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
                end: pd.Timestamp | None = None, flagged: frozenset = frozenset()) -> Figure:
     """Counts of residents over time, one marker per place (in one grey: no controller's
     hue); a vertical line spans a range given by a source, an open marker is an "at least" or
-    "up to" figure, a faded bar the year or month a count is dated to, and a dashed ring a
+    "up to" figure, a faded bar (dashed for "at least" or "up to", with no marker) the year or
+    month a count is dated to, and a dashed ring a
     count from a source the research notes flag as unreliable (``flagged``: source keys)."""
     fig, (ax,) = _new(2.8)
     data = pop.copy()
@@ -563,13 +564,16 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
                 grp.index)]):
             closed = str(r.qualifier) in ("exact", "about")
             x = r.date
-            if fuzzy:   # a count dated only to its year or month: drawn across it, faded
+            if fuzzy:   # a count dated only to its year or month: a faded bar across it,
+                # with no mark at its middle (that would date it to a day no source gives)
                 hi = r.date + step[str(r.date_precision)]
-                ax.hlines(r.point, r.date, hi, color=colour, lw=3, alpha=0.45, zorder=2)
+                ax.hlines(r.point, r.date, hi, color=colour, lw=3, alpha=0.45, zorder=2,
+                          linestyles="solid" if closed else (0, (2, 1)))
                 x = r.date + (hi - r.date) / 2
-            ax.scatter([x], [r.point], zorder=3, marker=marker, s=26,
-                       facecolor=colour if closed else "white", edgecolor=colour,
-                       alpha=0.55 if fuzzy else 1.0, clip_on=False)
+            else:
+                ax.scatter([x], [r.point], zorder=3, marker=marker, s=26,
+                           facecolor=colour if closed else "white", edgecolor=colour,
+                           clip_on=False)
             if str(r.source_key) in flagged:
                 ax.scatter([x], [r.point], zorder=3, marker="o", s=110, facecolor="none",
                            edgecolor="#555555", linestyle=(0, (2, 1.5)), lw=0.9,
@@ -594,8 +598,8 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
         handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white",
                               markeredgecolor="#555555", label="open: at least / up to"))
     if vague.any():
-        handles.append(Line2D([], [], color="#555555", lw=3, alpha=0.45, marker="o",
-                              label="faded: dated only to the year or month"))
+        handles.append(Line2D([], [], color="#555555", lw=3, alpha=0.45,
+                              label="faded bar: dated only to the year or month"))
     if data["source_key"].astype("string").isin(list(flagged)).any():
         handles.append(Line2D([], [], marker="o", ls="", markersize=9, markerfacecolor="none",
                               markeredgecolor="#555555",
