@@ -532,6 +532,9 @@ def _set_apart(fig: Figure, marks: list) -> int:
     return crowded
 
 
+VAGUE_COUNT = "count-dated-to-year-or-month"   # gid of such a count's faded bar
+
+
 def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
                end: pd.Timestamp | None = None, flagged: frozenset = frozenset()) -> Figure:
     """Counts of residents over time, one marker per place (in one grey: no controller's
@@ -568,7 +571,7 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
                 # with no mark at its middle (that would date it to a day no source gives)
                 hi = r.date + step[str(r.date_precision)]
                 ax.hlines(r.point, r.date, hi, color=colour, lw=3, alpha=0.45, zorder=2,
-                          linestyles="solid" if closed else (0, (2, 1)))
+                          linestyles="solid" if closed else (0, (2, 1)), gid=VAGUE_COUNT)
                 x = r.date + (hi - r.date) / 2
             else:
                 ax.scatter([x], [r.point], zorder=3, marker=marker, s=26,

@@ -195,14 +195,14 @@ def speaker_phrase(quoted: str, label: str) -> str:
 
     'MEK' via 'AFP' -> 'the MEK, as reported by AFP'; 'UNHCR' via 'UNHCR' -> 'UNHCR';
     'Washington Report on Middle East Affairs' via 'WRMEA' -> the name alone; 'the article' via
-    'Wikipedia (starting text)' -> 'Wikipedia'; 'unnamed sources cited by the article' ->
+    'Wikipedia (starting text)' -> 'Wikipedia' (so is 'the Wikipedia article'); 'unnamed sources cited by the article' ->
     'unnamed sources cited by Wikipedia'."""
     q = " ".join(str(quoted).split())
     if not q or str(quoted) == "nan":
         raise ValueError(f"speaker_phrase: no speaker for a figure read in {label!r}")
     carrier = carrier_name(label)
     bare = carrier[4:] if carrier.startswith("the ") else carrier
-    q = re.sub(r"\bthe article\b", bare, q)
+    q = re.sub(r"\bthe (?:Wikipedia )?article\b", bare, q)
     who = with_article(q)
     ql, bl = q.lower(), bare.lower()
     if (bl in ql or ql in bl or _initials(q) == bare

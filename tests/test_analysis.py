@@ -378,6 +378,7 @@ def test_the_changelog_table_lists_every_change_with_a_reason_and_old_and_new_va
     ("MEK", "AFP", "the MEK, as reported by AFP"),
     ("UNHCR", "UNHCR", "UNHCR"),
     ("the article", "Wikipedia (starting text)", "Wikipedia"),
+    ("the Wikipedia article", "Wikipedia (starting text)", "Wikipedia"),
     ("unnamed sources cited by the article", "Wikipedia (starting text)",
      "unnamed sources cited by Wikipedia"),
     ("Washington Report on Middle East Affairs", "WRMEA",

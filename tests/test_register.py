@@ -139,12 +139,17 @@ def test_chart_rows_are_what_the_chart_draws(pid):
                if (line.get_gid() or "").startswith("claim-")]
     assert len(markers) == rows["figure"].notna().sum()
     assert sorted(markers) == sorted(f"claim-{c}" for c in rows["claim_id"] if c)
-    # population: one marker per count
+    # population: one marker per count dated to the day, one faded bar per count dated only
+    # to a year or month
     fig, rows = ch.population_figure().fig, ch.figure_rows("population")
-    from analysis.plot import FLAGGED_RING   # a ring marks a count, it is not one
+    from analysis.plot import FLAGGED_RING, VAGUE_COUNT   # a ring marks a count, is not one
     markers = sum(len(c.get_offsets()) for a in fig.axes for c in a.collections
                   if isinstance(c, PathCollection) and c.get_label() != FLAGGED_RING)
-    assert markers == len(rows)
+    bars = sum(1 for a in fig.axes for c in a.collections if c.get_gid() == VAGUE_COUNT)
+    assert markers + bars == len(rows)
+    assert bars == sum(1 for p in ch.data.population.itertuples()
+                       if p.population_id in set(rows["population_id"])
+                       and str(p.date_precision) in ("year", "month"))
 
 
 def test_overview_rows_are_what_the_charts_draw():
