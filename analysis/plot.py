@@ -2,6 +2,8 @@
 matplotlib Figure; nothing here reads files or computes a figure the data does not hold."""
 from __future__ import annotations
 
+import re
+
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -532,7 +534,12 @@ def _set_apart(fig: Figure, marks: list) -> int:
     return crowded
 
 
-VAGUE_COUNT = "count-dated-to-year-or-month"   # gid of such a count's faded bar
+VAGUE_COUNT = "count-dated-to-year-or-month"   # gid prefix of such a count's faded bar
+
+
+def _token_id(value) -> str:
+    """A data id as part of an SVG id: letters, digits and hyphens."""
+    return re.sub(r"[^A-Za-z0-9-]+", "-", str(value)).strip("-")
 
 
 def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
@@ -571,7 +578,7 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
                 # with no mark at its middle (that would date it to a day no source gives)
                 hi = r.date + step[str(r.date_precision)]
                 ax.hlines(r.point, r.date, hi, color=colour, lw=3, alpha=0.45, zorder=2,
-                          linestyles="solid" if closed else (0, (2, 1)), gid=VAGUE_COUNT)
+                          linestyles="solid" if closed else (0, (2, 1)), gid=f"{VAGUE_COUNT}-{_token_id(r.population_id)}")
                 x = r.date + (hi - r.date) / 2
             else:
                 ax.scatter([x], [r.point], zorder=3, marker=marker, s=26,
