@@ -2,8 +2,6 @@
 matplotlib Figure; nothing here reads files or computes a figure the data does not hold."""
 from __future__ import annotations
 
-import re
-
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -537,11 +535,6 @@ def _set_apart(fig: Figure, marks: list) -> int:
 VAGUE_COUNT = "count-dated-to-year-or-month"   # gid prefix of such a count's faded bar
 
 
-def _token_id(value) -> str:
-    """A data id as part of an SVG id: letters, digits and hyphens."""
-    return re.sub(r"[^A-Za-z0-9-]+", "-", str(value)).strip("-")
-
-
 def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
                end: pd.Timestamp | None = None, flagged: frozenset = frozenset()) -> Figure:
     """Counts of residents over time, one marker per place (in one grey: no controller's
@@ -578,7 +571,8 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
                 # with no mark at its middle (that would date it to a day no source gives)
                 hi = r.date + step[str(r.date_precision)]
                 ax.hlines(r.point, r.date, hi, color=colour, lw=3, alpha=0.45, zorder=2,
-                          linestyles="solid" if closed else (0, (2, 1)), gid=f"{VAGUE_COUNT}-{_token_id(r.population_id)}")
+                          linestyles="solid" if closed else (0, (2, 1)),
+                          gid=f"{VAGUE_COUNT}-{r.population_id}")  # one id per count, as claim-<id>
                 x = r.date + (hi - r.date) / 2
             else:
                 ax.scatter([x], [r.point], zorder=3, marker=marker, s=26,
