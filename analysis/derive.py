@@ -183,13 +183,19 @@ def _quoted(c: pd.DataFrame) -> pd.Series:
     return reason == ""
 
 
+def _in_range(c: pd.DataFrame) -> pd.Series:
+    """Claims that enter an event's low and high: about residents, counting the event or a
+    part of it (``RANGE_TALLIES``), on the source's quoted words."""
+    return ((c["group"].astype("string") == "residents")
+            & c["tally"].astype("string").isin(RANGE_TALLIES) & _quoted(c))
+
+
 def estimates(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """One row per (event_id, measure) with low, best, high, the claim chosen as best, the
     number of claims and of witnesses; derived from the residents' claims by ``RULE``. best
     (and best_claim_id) are empty where every figure is flagged, second-hand or partial."""
     c = claims_with_sources(claims, sources)
-    c = c[(c["group"].astype("string") == "residents")
-          & c["tally"].astype("string").isin(RANGE_TALLIES) & _quoted(c)]
+    c = c[_in_range(c)]
     keys = ["event_id", "measure"]
     out = (c.groupby(keys, observed=True, sort=True)
            .agg(low=("point", "min"), high=("upper", "max"), n_claims=("claim_id", "size"),
@@ -222,9 +228,7 @@ def range_setters(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     an attack's figures must show one of each, or the range it prints elsewhere comes from
     a figure the reader never sees."""
     c = claims_with_sources(claims, sources)
-    c = c[(c["group"].astype("string") == "residents")
-          & c["tally"].astype("string").isin(RANGE_TALLIES) & _quoted(c)
-          & c["measure"].astype("string").isin(RANGE_MEASURES)]
+    c = c[_in_range(c) & c["measure"].astype("string").isin(RANGE_MEASURES)]
     rows = []
     for (event_id, measure), grp in c.groupby(["event_id", "measure"], observed=True, sort=True):
         rows.append({"event_id": event_id, "measure": measure,
