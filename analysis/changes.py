@@ -64,11 +64,12 @@ FIELD_LABELS = {"killed_best": "killed (best estimate)", "wounded_best": "wounde
 
 def _value(field: str, value: str) -> str:
     """A changed value as readers see it elsewhere in the book: a grade by its label
-    ('single source', not 'single_source'); an empty value as 'none'."""
+    ('single source', not 'single_source'); an empty best estimate as 'no best estimate' (not
+    'none', which reads as nobody hurt); any other empty value as 'none'."""
     from .derive import GRADE_LABELS
 
     if not value:
-        return "none"
+        return "no best estimate" if field.endswith("_best") else "none"
     return GRADE_LABELS.get(value, value) if field == "grade" else value
 
 

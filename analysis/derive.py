@@ -10,15 +10,23 @@ The rule (also printed in the methods chapter, from ``RULE``):
 - high = the largest figure any source gives (a claim's maximum; for "at least n", n);
 - best = the figure of the most independent kind of speaker that gave one, ranked
   UN > NGO > academic or court > press > governments (their officials, police and
-  hospitals) or a commissioned report > encyclopedia > a source of unassessed alignment >
-  partisan (MEK/NCRI, Iranian-state-aligned) > other. The speaker is whoever gave the figure,
-  not the outlet that carried it: a UN count reported by a news agency ranks as the UN's, a
-  hospital's count reported by a news agency as the Iraqi government's. An encyclopedia is a
-  tertiary text that compiles what others reported, so a figure it gives in its own voice
-  ranks below those of the UN, NGOs, academics and courts, the press and governments.
-  Within that kind the most recent claim wins (a later count supersedes an earlier one; an
-  undated claim, with no date stated and no dated document, ranks after every dated claim of
-  its kind, since the rule does not guess its age), and on a tie the larger figure.
+  hospitals). The speaker is whoever gave the figure, not the outlet that carried it: a UN
+  count reported by a news agency ranks as the UN's, a hospital's count reported by a news
+  agency as the Iraqi government's. Within that kind the most recent claim wins (a later count
+  supersedes an earlier one; an undated claim, with no date stated and no dated document,
+  ranks after every dated claim of its kind, since the rule does not guess its age), and on a
+  tie the larger figure.
+- A party's figure is not independent: a figure from the MEK/NCRI or an Iranian-state-aligned
+  source, or from the government whose forces carried out the act or are said by a source to
+  have (the event's ``acting_party``: the Iraqi government's count of a raid by Iraqi forces,
+  Albania's of a search by its police). Nor is a figure of an encyclopedia in its own voice
+  (a tertiary text that names no source for it), of a commissioned report, of a source of
+  unassessed alignment, or of an 'other' source. Where no independent speaker gives a figure,
+  these figures give the best estimate only if they all agree (the one shown is the first by
+  the ranking above, continued commissioned > encyclopedia > unassessed > partisan > other: the
+  MEK's one figure for a raid that no one else counted is its best); where they disagree, the event has a low and a
+  high but no best estimate, and the book prints the range rather than choose between the
+  parties.
 - Three kinds of figure never give the best estimate, whatever their speaker: a figure from a
   source the research notes flag as unreliable (``flagged`` in sources.csv), a figure
   known only second-hand, as another text quotes a document nobody on the team read
@@ -190,12 +198,39 @@ def _in_range(c: pd.DataFrame) -> pd.Series:
             & c["tally"].astype("string").isin(RANGE_TALLIES) & _quoted(c))
 
 
-def estimates(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+def acting_parties(events: pd.DataFrame | None) -> dict[str, frozenset[str]]:
+    """Each event's acting party (``acting_party``, ';'-separated speaker types): whose
+    figures about the event are a party's. Events without one are left out."""
+    if events is None or "acting_party" not in events.columns:
+        return {}
+    out = {}
+    for event_id, value in zip(events["event_id"], events["acting_party"]):
+        if isinstance(value, str) and value.strip():
+            out[str(event_id)] = frozenset(v.strip() for v in value.split(";") if v.strip())
+    return out
+
+
+def _independent(c: pd.DataFrame, events: pd.DataFrame | None) -> pd.Series:
+    """Claims whose speaker is independent of their event (``RULE``): not partisan, not an
+    encyclopedia in its own voice, not commissioned, unassessed or other, and not the
+    event's acting party."""
+    acting = acting_parties(events)
+    kind = c["speaker_type"].astype("string").fillna("")
+    party = [k in acting.get(str(e), ()) for e, k in zip(c["event_id"], kind)]
+    return (~kind.isin(NOT_INDEPENDENT + ("encyclopedia",))
+            & ~pd.Series(party, index=c.index, dtype=bool))
+
+
+def estimates(claims: pd.DataFrame, sources: pd.DataFrame,
+              events: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (event_id, measure) with low, best, high, the claim chosen as best, the
     number of claims and of witnesses; derived from the residents' claims by ``RULE``. best
-    (and best_claim_id) are empty where every figure is flagged, second-hand or partial."""
+    (and best_claim_id) are empty where every figure is flagged, second-hand or partial, or
+    where no independent speaker gives one and the others disagree. ``events`` gives each
+    event's acting party; without it no government counts as a party."""
     c = claims_with_sources(claims, sources)
     c = c[_in_range(c)]
+    c = c.assign(independent=_independent(c, events))
     keys = ["event_id", "measure"]
     out = (c.groupby(keys, observed=True, sort=True)
            .agg(low=("point", "min"), high=("upper", "max"), n_claims=("claim_id", "size"),
@@ -204,8 +239,15 @@ def estimates(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     # the best: within each (event, measure), the first eligible claim by rank, then the
     # latest date (undated last), then the higher figure; a stable sort of the whole table
     # keeps the data's order among ties, as sorting each group on its own did
-    top = (c[c["eligible"]]
-           .sort_values(["rank", "claim_date", "point"], ascending=[True, False, False],
+    # only the figures of non-independent speakers (no independent one gave any): these give
+    # the best only where they agree; independent figures sort first
+    el = c[c["eligible"]]
+    has_independent = el.groupby(keys, observed=True)["independent"].transform("any")
+    agree = el.groupby(keys, observed=True)["point"].transform("nunique") <= 1
+    el = el[has_independent | agree]
+    top = (el.assign(dependent=~el["independent"])
+           .sort_values(["dependent", "rank", "claim_date", "point"],
+                        ascending=[True, True, False, False],
                         kind="stable", na_position="last")
            .drop_duplicates(keys, keep="first")[keys + ["point", "claim_id"]]
            .rename(columns={"point": "best", "claim_id": "best_claim_id"}))
@@ -241,24 +283,26 @@ def range_setters(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 def missing_range_setters(claims: pd.DataFrame, sources: pd.DataFrame, shown: list[str],
                           measures_of: str = "shown",
                           setters: pd.DataFrame | None = None,
-                          best: pd.DataFrame | None = None) -> list[str]:
+                          best: pd.DataFrame | None = None,
+                          events: pd.DataFrame | None = None) -> list[str]:
     """What a set of claims tables leaves out: for every attack with a figure in ``shown``
     and every measure of it (``measures_of='all'``) or only the measures ``shown`` has
     figures for (``'shown'``), a line naming the lowest or highest figure of the range, or
     the figure taken as the best estimate, that no shown claim gives. Empty when the tables
     agree with the summary's ranges and best estimates. ``setters``: ``range_setters(claims,
-    sources)``, ``best``: ``estimates(claims, sources)``, when the caller has them already."""
+    sources)``, ``best``: ``estimates(claims, sources, events)``, when the caller has them
+    already; ``events``, for the estimates' acting parties."""
     if measures_of not in ("shown", "all"):
         raise ValueError(f"measures_of must be 'shown' or 'all', not {measures_of!r}")
     shown_set = set(shown)
     mine = claims[claims["claim_id"].isin(shown_set)]
     res = mine[mine["group"].astype("string") == "residents"]
-    events = set(mine["event_id"])
+    shown_events = set(mine["event_id"])
     pairs = set(zip(res["event_id"], res["measure"].astype("string")))
     out = []
     setters = range_setters(claims, sources) if setters is None else setters
     for r in setters.itertuples(index=False):
-        if r.event_id not in events:
+        if r.event_id not in shown_events:
             continue
         if measures_of == "shown" and (r.event_id, str(r.measure)) not in pairs:
             continue
@@ -266,9 +310,9 @@ def missing_range_setters(claims: pd.DataFrame, sources: pd.DataFrame, shown: li
             if not ids & shown_set:
                 out.append(f"{r.event_id} {r.measure}: the {bound} figure of the range "
                            f"({', '.join(sorted(ids))}) is in no row")
-    best = estimates(claims, sources) if best is None else best
+    best = estimates(claims, sources, events) if best is None else best
     for e in best.itertuples(index=False):
-        if (e.event_id not in events or pd.isna(e.best_claim_id)
+        if (e.event_id not in shown_events or pd.isna(e.best_claim_id)
                 or str(e.measure) not in RANGE_MEASURES):
             continue
         if measures_of == "shown" and (e.event_id, str(e.measure)) not in pairs:
@@ -394,9 +438,11 @@ def count_witnesses(source_keys, sources: pd.DataFrame) -> int:
     return len({groups.get(k, k) for k in keys})
 
 
-def expected_event_counts(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """The values events.csv must hold in its count columns, one row per event with claims."""
-    est = estimates(claims, sources)
+def expected_event_counts(claims: pd.DataFrame, sources: pd.DataFrame,
+                          events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The values events.csv must hold in its count columns, one row per event with claims
+    (``events``: for each event's acting party, see ``estimates``)."""
+    est = estimates(claims, sources, events)
     out: dict[str, dict[str, int]] = {}
     for row in est.itertuples(index=False):
         if row.measure not in ESTIMATE_COLUMNS:  # 'died' fills no column

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import inspect
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -224,13 +225,16 @@ class Dataset:
         self.descriptor = read_descriptor(self.folder)
 
     def derived(self, fn):
-        """``fn(self.claims, self.sources)`` (``derive.estimates``, ``derive.range_setters``)
+        """``fn(self.claims, self.sources)`` (``derive.estimates``, ``derive.range_setters``),
+        with ``events=self.events`` where ``fn`` takes it (the estimates' acting parties),
         computed once for this dataset, whose tables are read once and never changed in place:
         a chapter needs the estimates for its glue, its charts and each of its tables. Each
         caller gets its own copy."""
         cache = self.__dict__.setdefault("_derived", {})
         if fn not in cache:
-            cache[fn] = fn(self.claims, self.sources)
+            takes_events = "events" in inspect.signature(fn).parameters
+            cache[fn] = (fn(self.claims, self.sources, events=self.events) if takes_events
+                         else fn(self.claims, self.sources))
         return cache[fn].copy()
 
     def table(self, name: str) -> pd.DataFrame:

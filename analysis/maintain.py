@@ -21,7 +21,7 @@ from .load import Dataset
 def fill_estimates(folder=None) -> int:
     folder = data_dir(folder)
     d = Dataset(folder)
-    expected = expected_event_counts(d.claims, d.sources)
+    expected = expected_event_counts(d.claims, d.sources, d.events)
     graded = grades(d.events, d.claims, d.sources, d.attestations)
     path = folder / "events.csv"
     with open(path, newline="", encoding="utf-8") as fh:

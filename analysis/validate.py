@@ -518,7 +518,7 @@ def _rule_estimates(d, bib):
                            "checked because of the claim error(s) listed above", "",
                            "fix those claims, then run `make estimates`"))
     cl = cl[~bad]
-    expected = expected_event_counts(cl, so)
+    expected = expected_event_counts(cl, so, ev)
     graded = grades(ev, cl, so, d.attestations)
     for r in ev.itertuples(index=False):
         if r.event_id in held:

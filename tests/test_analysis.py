@@ -371,7 +371,7 @@ def test_the_changelog_table_lists_every_change_with_a_reason_and_old_and_new_va
     badr = own[own["Event"].str.contains("2015-07-01-badr-commander-killed")]
     assert set(badr["Now"]) >= {"2015-07-13"}, badr
     raid = own[own["Event"].str.contains("2011-04-08-raid")].set_index("Field")
-    assert raid.loc["wounded (best estimate)", "Now"] == "318"
+    assert raid.loc["wounded (best estimate)", "Now"] == "no best estimate"
 
 
 @pytest.mark.parametrize("quoted, label, phrase", [
@@ -427,7 +427,9 @@ def test_glued_best_by_values_read_well_in_the_chapters():
         if outlet:
             assert outlet.lower() not in speaker.lower(), (key, who)
         assert not re.match(r"(MEK|NCRI|PMOI|UN|Iraqi official|Baquba)\b", who), (key, who)
-    assert glued["2011-04-08-raid.wounded_best_by"] == "Wikipedia"
+    # no best estimate, so no speaker of one (the parties disagree, nobody independent counted)
+    assert "2011-04-08-raid.wounded_best_by" not in glued
+    assert glued["2011-04-08-raid.killed_best_by"] == "UNAMI"
     assert glued["1992-04-05-air-raid.killed_best_by"] == \
         "the Washington Report on Middle East Affairs"
     assert glued["1992-04-05-air-raid.wounded_best_by"] == "the MEK, as reported by AFP"
@@ -636,3 +638,51 @@ def test_claim_dates_print_at_their_precision_in_claims_tables_and_the_register(
         e = next(r for r in data.events.itertuples(index=False) if r.event_id == event_id)
         entry = register.entry(e)
         assert shown in entry and hidden not in entry, entry
+
+
+def test_the_acting_party_figure_never_gives_the_best_when_the_parties_disagree():
+    # July 2009: the government whose forces raided the camp counts 200 wounded, the MEK 500,
+    # an encyclopedia 400 in its own voice; nobody independent counted: a range, no best
+    c = claims(
+        ("gov", "raid", "wounded", 200, 200, "exact", "press", "Iraqi official", "2009-07-28",
+         "residents", ""),
+        ("mek", "raid", "wounded", 500, 500, "about", "mek", "MEK", "2009-07-29", "residents", ""),
+        ("wp", "raid", "wounded", 400, 400, "about", "wp1", "WP", "2025-01-01", "residents", ""),
+    )
+    c["speaker_type"] = ["iraqi_government", "mek_ncri", "encyclopedia"]
+    events = pd.DataFrame({"event_id": ["raid"], "acting_party": ["iraqi_government"]})
+    row = derive.estimates(c, RANKED, events).iloc[0]
+    assert (row["low"], row["high"]) == (200, 500)
+    assert pd.isna(row["best"]) and pd.isna(row["best_claim_id"])
+    # the same government's count of an act by someone else is independent and gives the best
+    other = pd.DataFrame({"event_id": ["raid"], "acting_party": ["iranian_government"]})
+    row = derive.estimates(c, RANKED, other).iloc[0]
+    assert row["best"] == 200 and row["best_claim_id"] == "gov"
+    # an acting party listed among several (';') is still a party
+    both = pd.DataFrame({"event_id": ["raid"], "acting_party": ["iranian_government;iraqi_government"]})
+    assert pd.isna(derive.estimates(c, RANKED, both).iloc[0]["best"])
+    # the counts the validator expects follow the same rule: a low and a high, no best
+    counts = derive.expected_event_counts(c, RANKED, events).loc["raid"]
+    assert (counts["wounded_low"], counts["wounded_high"]) == (200, 500)
+    assert pd.isna(counts["wounded_best"])
+
+
+def test_party_figures_that_agree_give_the_best_and_an_independent_one_outranks_them():
+    # one side's figure alone (a raid no one else counted) is its best; an encyclopedia that
+    # agrees changes nothing
+    c = claims(
+        ("mek", "e", "killed", 1, 1, "exact", "mek", "MEK", "1992-04-05", "residents", ""),
+        ("wp", "e", "killed", 1, 1, "exact", "wp1", "WP", "2025-01-01", "residents", ""),
+    )
+    c["speaker_type"] = ["mek_ncri", "encyclopedia"]
+    row = derive.estimates(c, RANKED).iloc[0]
+    assert row["best"] == 1 and row["best_claim_id"] == "wp"  # first by rank among equals
+    # an independent figure, even a lower-ranked kind than the encyclopedia's usual place,
+    # gives the best however the parties' figures spread
+    c2 = pd.concat([c, claims(
+        ("mek2", "e", "killed", 9, 9, "exact", "mek", "MEK", "1992-04-06", "residents", ""),
+        ("ap", "e", "killed", 3, 3, "exact", "ap", "AP", "1992-04-05", "residents", ""))],
+        ignore_index=True)
+    c2["speaker_type"] = ["mek_ncri", "encyclopedia", "mek_ncri", "press"]
+    row = derive.estimates(c2, RANKED).iloc[0]
+    assert (row["low"], row["best"], row["high"]) == (1, 3, 9) and row["best_claim_id"] == "ap"

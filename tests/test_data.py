@@ -174,7 +174,7 @@ def test_the_2023_police_search_is_not_an_attack_and_its_death_is_in_no_total(d)
 def test_no_best_estimate_rests_on_a_flagged_or_second_hand_figure(d):
     from analysis import derive
 
-    est = derive.estimates(d.claims, d.sources).dropna(subset=["best_claim_id"])
+    est = derive.estimates(d.claims, d.sources, d.events).dropna(subset=["best_claim_id"])
     c = derive.claims_with_sources(d.claims, d.sources).set_index("claim_id")
     chosen = c.loc[est["best_claim_id"]]
     assert not chosen["flagged"].any(), chosen[chosen["flagged"]].index.tolist()
@@ -301,24 +301,32 @@ def test_coverage_does_not_fall_below_what_was_reached(name):
     assert total and n / total >= COVERAGE_FLOOR[name], f"{name}: {n} of {total}"
 
 
-def test_april_2011_wounded_best_estimate_is_a_count_of_the_camp_not_one_hospitals():
-    """Issue 18 (review-2, the grade rule, item 3): an encyclopedia's unattributed figure
-    (Wikipedia's 318) ranks below a government's. But the Baquba hospital's counts (13, 16,
-    39) are one hospital's intake, part of the event (tally 'partial'; PDF review of pages
-    51-185, item 8): they bound the range and never give the best estimate, so the best is the
-    highest-ranked count of the whole camp, Wikipedia's 318."""
+def test_raids_counted_only_by_parties_who_disagree_have_a_range_and_no_best_estimate():
+    """Issue 18 (review-2, the grade rule, item 3; PDF review of pages 51-185, item 8; review
+    of c60c8b1, items 1 and 2). April 2011: the Baquba hospital's counts (13, 16, 39) are one
+    hospital's intake (tally 'partial'), Wikipedia's 318 is an encyclopedia's figure in its
+    own voice, and the other counts of the whole camp are the MEK's: no best estimate, the
+    range 13-350. July 2009: the 200 of an Iraqi government representative is the figure of
+    the government whose forces raided the camp (acting_party), the rest the MEK's, Wikipedia's
+    and unassessed reports: no best, 200-500. The killed, counted by the UN, keep theirs."""
     from analysis import derive
 
     d = _d17()
     assert derive.SOURCE_RANK["encyclopedia"] > derive.SOURCE_RANK["iraqi_government"]
     hospital = d.claims[d.claims["claim_id"].str.startswith("2011-04-08-raid--hospital-wounded")]
     assert set(hospital["tally"].astype(str)) == {"partial"}
-    est = derive.estimates(d.claims, d.sources).set_index(["event_id", "measure"])
+    est = derive.estimates(d.claims, d.sources, d.events).set_index(["event_id", "measure"])
     row = est.loc[("2011-04-08-raid", "wounded")]
-    assert row["best_claim_id"] == "2011-04-08-raid--article-318"
-    ev = d.events.set_index("event_id").loc["2011-04-08-raid"]
-    assert (ev["wounded_low"], ev["wounded_best"], ev["wounded_high"]) == (13, 318, 350)
-    assert "encyclopedia" in derive.RULE and "hospitals" in derive.RULE
+    assert pd.isna(row["best_claim_id"]) and (row["low"], row["high"]) == (13, 350)
+    ev = d.events.set_index("event_id")
+    assert (ev.loc["2011-04-08-raid", "wounded_low"], ev.loc["2011-04-08-raid", "wounded_high"]) \
+        == (13, 350) and pd.isna(ev.loc["2011-04-08-raid", "wounded_best"])
+    assert (ev.loc["2009-07-28-raid", "wounded_low"], ev.loc["2009-07-28-raid", "wounded_high"]) \
+        == (200, 500) and pd.isna(ev.loc["2009-07-28-raid", "wounded_best"])
+    assert ev.loc["2009-07-28-raid", "acting_party"] == "iraqi_government"
+    assert est.loc[("2009-07-28-raid", "killed"), "best"] == 11  # the UN's count
+    assert est.loc[("2011-04-08-raid", "killed"), "best"] == 34
+    assert "encyclopedia" in derive.RULE and "acting_party" in derive.RULE
 
 
 def test_no_chapter_quotes_a_figure_of_a_flagged_source(d):
@@ -340,7 +348,7 @@ def test_no_chapter_quotes_a_figure_of_a_flagged_source(d):
     assert six["group"] == "members_other" and "some 6,000 members" in six["note"]
     mirror = c[c["source_key"] == "wikipedia-mek-surrender-2003"]
     assert mirror["flagged"].all() and 6000 not in set(mirror["value_min"])
-    est = derive.estimates(d.claims, d.sources).dropna(subset=["best_claim_id"])
+    est = derive.estimates(d.claims, d.sources, d.events).dropna(subset=["best_claim_id"])
     assert not c.loc[est["best_claim_id"], "flagged"].any()
 
 
@@ -393,7 +401,8 @@ def test_claims_tables_show_every_figure_that_sets_a_range_of_the_events_table()
     assert sum(len(t) for t in tables.values()) >= 7, tables  # the parser found the tables
     from analysis import derive
     problems = {name: derive.missing_range_setters(data.claims, data.sources,
-                                                   [c for t in ts for c in t], "all")
+                                                   [c for t in ts for c in t], "all",
+                                                   events=data.events)
                 for name, ts in tables.items() if ts}
     assert not any(problems.values()), problems
 
