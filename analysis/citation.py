@@ -7,7 +7,9 @@ data/datapackage.json (the data's title and version), so no page types its own.
 
 The scheme, the same for the book ("book"), a chapter (its docname) and the data ("data"):
 - BibTeX types @book, @incollection and @misc; keys carry the version
-  (camp-ashraf-1.1.0, camp-ashraf-1.1.0-<chapter>, camp-ashraf-data-<data version>);
+  (camp-ashraf-1.1.0, camp-ashraf-1.1.0-<chapter>, camp-ashraf-data-<data version>); a copy
+  built from data no release has carried is version "1.1.0+dev" (keys camp-ashraf-1.1.0-dev…),
+  and says in its note which release it was built after;
 - the release date as year, month and date; the version in `note` (never `edition`, which
   BibTeX styles print as "1.1.0 edition");
 - titles in double braces, so that no style lowercases "Camp Liberty";
@@ -121,6 +123,16 @@ def data_released(dversion: str, root: Path = ROOT) -> bool:
                           text, re.M))
 
 
+def build_version(root: Path = ROOT) -> tuple[str, bool]:
+    """The version this copy of the book is: the release's own (CITATION.cff) when the data
+    package it carries was released with a book version, else that version with '+dev'
+    ("1.1.0+dev": built after release 1.1.0 from data no release has carried, so its figures
+    may differ from the release's). Returns (version, released)."""
+    b = book(root)
+    released = data_released(data_package(root)[1], root)
+    return (b.version if released else f"{b.version}+dev"), released
+
+
 def _bib(text: str) -> str:
     """A BibTeX field value: braces balanced, special characters escaped."""
     return re.sub(r"([{}&%$#_])", r"\\\1", text)
@@ -159,34 +171,41 @@ def citation(what: str, root: Path = ROOT) -> dict[str, str]:
     from .text import md_escape
 
     b = book(root)
+    version, released = build_version(root)
+    # an unreleased build says so in its version, its key and its note, so that nobody cites
+    # its figures as those of the release it was built after
+    slug = version.replace("+", "-")
+    shown = version if released else (f"{version} (unreleased, built after version "
+                                      f"{b.version} of {b.long_date})")
+    when = f", {b.long_date}" if released else ""
     who = md_escape("; ".join(b.authors))
     title = "{{" + _bib(b.title) + "}}"
     if what == "book":
-        url, key, kind = b.site, f"camp-ashraf-{b.version}", "book"
+        url, key, kind = b.site, f"camp-ashraf-{slug}", "book"
         fields = [*_common(b), ("title", title), *_dates(b),
-                  ("note", f"{{Version {b.version}}}"), ("url", f"{{{url}}}")]
-        text = (f"{who} ({b.year}). *{md_escape(b.title)}*. Version {b.version}, "
-                f"{b.long_date}. <{url}>")
+                  ("note", f"{{Version {_bib(shown)}}}"), ("url", f"{{{url}}}")]
+        text = (f"{who} ({b.year}). *{md_escape(b.title)}*. Version {shown}{when}. "
+                f"<{url}>")
     elif what == "data":
         dtitle, dversion = data_package(root)
         url, key, kind = f"{b.site}chapters/data.html", f"camp-ashraf-data-{dversion}", "misc"
-        if data_released(dversion, root):
+        if released:
             note = f"Data package version {dversion}, published with the book's version {b.version}"
         else:  # the data changed since the last book release: say so, do not borrow its label
             note = (f"Data package version {dversion} (pre-release), built with book version "
                     f"{b.version}")
         fields = [*_common(b), ("title", "{{" + _bib(dtitle) + "}}"), *_dates(b),
                   ("note", f"{{{note}}}"), ("url", f"{{{url}}}")]
-        when = f", {b.long_date}" if data_released(dversion, root) else f" of {b.long_date}"
+        when = f", {b.long_date}" if released else f" of {b.long_date}"
         text = f"{who} ({b.year}). *{md_escape(dtitle)}* [data set]. {note}{when}. <{url}>"
     else:
         ctitle = chapter_title(what, root)
         url = f"{b.site}chapters/{what}.html"
-        key, kind = f"camp-ashraf-{b.version}-{what}", "incollection"
+        key, kind = f"camp-ashraf-{slug}-{what}", "incollection"
         fields = [*_common(b), ("title", "{{" + _bib(ctitle) + "}}"), ("booktitle", title),
-                  *_dates(b), ("note", f"{{Version {b.version}}}"), ("url", f"{{{url}}}")]
+                  *_dates(b), ("note", f"{{Version {_bib(shown)}}}"), ("url", f"{{{url}}}")]
         text = (f"{who} ({b.year}). “{md_escape(ctitle)}”. In *{md_escape(b.title)}*. "
-                f"Version {b.version}, {b.long_date}. <{url}>")
+                f"Version {shown}{when}. <{url}>")
     if b.doi and what != "data":  # a DOI names a version of the book, not the data package
         fields.append(("doi", f"{{{b.doi}}}"))
         text += f" <https://doi.org/{b.doi}>"

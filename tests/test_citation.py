@@ -167,10 +167,21 @@ def test_the_pdf_prints_the_same_citations_as_valid_bibtex(pdf_text):
 
 
 def test_pdf_title_page_names_version_date_and_address(pdf_text):
+    """The title page names the version, its date and the address; a build from unreleased
+    data says '+dev' and 'unreleased' there and in every page's running header (review of
+    c60c8b1, #4), never the release's bare number."""
+    from analysis.citation import build_version
+
     b = book()
+    version, released = build_version()
     head = " ".join(pdf_text[:3000].split())
-    assert f"Version {b.version}" in head and b.long_date in head
+    assert f"Version {version}" in head and b.long_date in head
     assert b.site.rstrip("/") in head
+    if not released:
+        assert "unreleased" in head
+        headers = re.findall(r"Version \d+\.\d+\.\d+\S*", pdf_text)
+        assert len(headers) > 100, "no running header with the version"
+        assert set(headers) == {f"Version {version}"}, set(headers)
 
 
 def test_a_doi_in_citation_cff_reaches_every_citation(tmp_path):
@@ -191,3 +202,34 @@ def test_a_doi_in_citation_cff_reaches_every_citation(tmp_path):
         assert c["text"].endswith("<https://doi.org/10.5281/zenodo.1234567>")
     assert "doi" not in citation("data", tmp_path)["bibtex"]
     assert "doi" not in citation("book")["bibtex"], "no DOI exists yet: none is printed"
+
+
+def test_a_build_from_unreleased_data_is_cited_as_unreleased_and_a_release_is_not(tmp_path):
+    """Review of c60c8b1, #4: a copy built from a data version no release has carried is
+    version 'X.Y.Z+dev', and its citations say it is unreleased (keys '-dev'), so its figures
+    are not cited as the release's. Once the changelog records a release with that data
+    version, the same files cite the release's own number."""
+    from analysis.citation import build_version, data_package
+
+    for name in ("CITATION.cff", "_config.yml"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "chapters", tmp_path / "chapters",
+                    ignore=shutil.ignore_patterns("_static", "_build"))
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    b, dversion = book(tmp_path), data_package(tmp_path)[1]
+    log = tmp_path / "chapters" / "changelog.md"
+    text = log.read_text(encoding="utf-8")
+    released_line = f"- Released with data package version {dversion}."
+    text = "\n".join(line for line in text.splitlines() if line != released_line) + "\n"
+    log.write_text(text, encoding="utf-8")
+    assert build_version(tmp_path) == (f"{b.version}+dev", False)
+    for what in ("book", "intro"):
+        c = citation(what, tmp_path)
+        assert c["key"].startswith(f"camp-ashraf-{b.version}-dev"), c["key"]
+        assert f"Version {b.version}+dev (unreleased" in c["text"].replace("\\", "")
+        assert "unreleased" in parse_string(c["bibtex"], "bibtex").entries[c["key"]].fields["note"]
+    log.write_text(text + f"\n## Book version 9.9.9\n\n{released_line}\n", encoding="utf-8")
+    assert build_version(tmp_path) == (b.version, True)
+    c = citation("book", tmp_path)
+    assert c["key"] == f"camp-ashraf-{b.version}" and "+dev" not in c["text"]
+    assert "unreleased" not in c["bibtex"]

@@ -298,6 +298,26 @@ def _data_substitutions(app, config):
     config.myst_substitutions = subs
 
 
+def _unreleased_stamp(app, config):
+    """A copy built from data no release has carried is not the release it was built after:
+    its running header and title page say '1.1.0+dev' and 'unreleased' (the citations do the
+    same, analysis/citation.py), so that nobody cites its figures as the release's."""
+    from analysis.citation import build_version
+
+    version, released = build_version(Path(app.srcdir))
+    if released:
+        return
+    config.release = version
+    elements = dict(config.latex_elements or {})
+    title = elements.get("maketitle", "")
+    stamp = re.search(r"Version [^\\]+? \\textperiodcentered\{\} ([^\\]+?)\\par", title)
+    if stamp:
+        elements["maketitle"] = title.replace(
+            stamp.group(0), f"Version {version} \\textperiodcentered{{}} unreleased, built after "
+                            f"the release of {stamp.group(1)}\\par")
+        config.latex_elements = elements
+
+
 def _datafile_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     """{datafile}`camp-ashraf-data.zip` or {datafile}`label <events.csv>`: a link to a file
     of the data package as the site serves it."""
@@ -1042,6 +1062,7 @@ def setup(app):
     app.connect("build-finished", _publish_data)
     app.connect("build-finished", _publish_python)
     app.connect("config-inited", _data_substitutions)
+    app.connect("config-inited", _unreleased_stamp)
     app.connect("doctree-resolved", _resolve_datafiles)
     app.add_role("datafile", _datafile_role)
     # a change to this file changes env_version, which makes Sphinx rebuild every page
