@@ -200,15 +200,28 @@ class _Base:
                          widths=[5, 15, 29, 13, 10, 12, 16])
         sources = "\n".join(f"{i}. {cite(k)}" for i, k in
                              enumerate(events["source_keys"], start=1))
-        note = ("Killed and wounded: the best estimate, with the lowest and highest figures "
-                "any source gives in brackets (residents only; a dash before the brackets: no "
-                "source may give the best estimate; 'cause disputed': a source gives the "
-                "death as not violent, see the event's entry in the register). Grade: how well "
-                "the event is attested, by the rule in the methods chapter (confirmed, corroborated, single source, "
-                "partisan only, contested). Dates: 'or' and 'between' mark one date known only "
-                "between two reported dates; 'c.' a period with approximate ends. Place: in "
-                "the event's entry in the register, which its title links. "
-                "Sources of each numbered event:")
+        cells = rows["Killed"].tolist() + rows["Wounded"].tolist()
+        dates = " ".join(rows["Date"])
+        who = ("the camp's residents" if (events["start_date"] >= pd.Timestamp("2003-01-01")).all()
+               else "the group's members at its bases, later the camp's residents")
+        note = [f"Killed and wounded: the best estimate, counting {who}, with the lowest and "
+                "highest figures any source gives in brackets."]
+        if any(c.startswith("– (") for c in cells):
+            note.append("A dash with figures in brackets: the sources give figures, but none "
+                        "qualifies as a best estimate (the parties disagree and no independent "
+                        "source counted, or every figure is of a kind the rule in the methods "
+                        "chapter sets aside).")
+        if any("cause disputed" in c for c in cells):
+            note.append("'Cause disputed': a source gives a death as not violent; the event's "
+                        "entry in the register gives both accounts.")
+        note.append("Grade: how well the event is attested, by the rule in the methods chapter "
+                    "(confirmed, corroborated, single source, partisan only, contested).")
+        if re.search(r"\bor\b|between|\bc\.", dates):
+            note.append("Dates: 'or' and 'between' mark one date known only between two "
+                        "reported dates; 'c.' a period with approximate ends.")
+        note.append("Each title links to the event's entry in the register, with its place "
+                    "and its sources' own words. Sources of each numbered event:")
+        note = " ".join(note)
         return _markdown(table + "\n" + note + "\n\n" + sources + "\n")
 
     def claims_table(self, claim_ids: list[str], caption: str, name: str,
@@ -391,7 +404,8 @@ class Chapter(_Base):
         low, best, high = (fmt_count(row[c]) for c in ("killed_low", "killed_best",
                                                         "killed_high"))
         self.glue(f"{period_id}.killed_sum",
-                  f"{best} killed, the same figure in every source" if low == high
+                  f"{best} killed: for each attack, the sources that give a number of dead "
+                  f"agree" if low == high
                   else f"from {low} to {high} killed, depending on whose figures are taken, "
                        f"against a best estimate of {best}")
 
