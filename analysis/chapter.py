@@ -12,8 +12,8 @@ Glue keys (use them in prose as {glue:text}`KEY`):
   wounded, {best_by}": "both given by UNHCR", or "given by X and by Y respectively"
 - ``<claim_id>``: one source's figure in words ("at least 9", "about 400")
 - ``<population_id>``: one population count in words
-- ``<period_id>.killed_sum``: the period's killed in words ("8 killed, the same figure in
-  every source", or the range and the best estimate; no apostrophe: Sphinx would curl it)
+- ``<period_id>.killed_sum``: the period's killed in words ("8 killed: for each attack, the
+  sources that give a number of dead agree", or the range and the best estimate; no apostrophe: Sphinx would curl it)
 - ``<period_id>.events``, ``.attacks``, ``.killed_best``, ``.killed_low``, ``.killed_high``,
   ``.wounded_best``, ``.wounded_low``, ``.wounded_high``
 - book-wide (``Overview``): ``book.events``, ``book.attacks``, ``book.claims``,
