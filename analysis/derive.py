@@ -534,12 +534,16 @@ def controller_totals(events: pd.DataFrame, spells: pd.DataFrame) -> pd.DataFram
 
 
 def cumulative_killed(events: pd.DataFrame) -> pd.DataFrame:
-    """Running totals of killed (low, best, high) over all attacks, by date."""
+    """Running totals of killed (low, best, high) over all attacks, by date, and
+    ``killed_best_ashraf``: the running best estimate of those killed at Camp Ashraf alone (the
+    camp whose controllers a chart may show beside it)."""
     att = attacks(events).sort_values("start_date", kind="stable")
     att = att[att["killed_best"].notna()]
     out = att[["start_date", "event_id", "place"]].copy()
     for c in ("killed_low", "killed_best", "killed_high"):
         out[c] = att[c].astype("Int64").cumsum()
+    at_ashraf = att["place"].astype("string") == "ashraf"
+    out["killed_best_ashraf"] = att["killed_best"].astype("Int64").where(at_ashraf, 0).cumsum()
     return out.reset_index(drop=True)
 
 

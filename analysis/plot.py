@@ -638,7 +638,8 @@ def period_totals(totals: pd.DataFrame, measure: str = "killed") -> Figure:
 def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
                end: pd.Timestamp) -> Figure:
     """People killed in attacks on the MEK's camps, cumulated over time: best estimate (line)
-    between the cumulated lowest and highest figures (band); control of Ashraf shaded below,
+    between the cumulated lowest and highest figures (band), and the dead at Camp Ashraf alone
+    (dashed), the camp whose control is shaded below,
     drawn as in the control charts: pale from the emptying of the camp on, and a change of
     control dated only to its year or month faded and hatched over that year or month."""
     fig, (ax,) = _new(3.3)
@@ -665,7 +666,11 @@ def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
         return np.concatenate([[0], cum[col].to_numpy(float), [cum[col].iloc[-1]]])
     ax.fill_between(x, steps("killed_low"), steps("killed_high"), step="post",
                     color="#DDDDDD", label="lowest to highest")
-    ax.step(x, steps("killed_best"), where="post", color="black", lw=1.4, label="best estimate")
+    ax.step(x, steps("killed_best"), where="post", color="black", lw=1.4,
+            label="best estimate, every place")
+    # the strip shows Ashraf's controllers: the dead at Liberty and elsewhere are not theirs
+    ax.step(x, steps("killed_best_ashraf"), where="post", color="black", lw=1.1,
+            ls=(0, (4, 2)), label="of which at Camp Ashraf")
     ax.set_ylim(-0.1 * top, top)
     ax.axhline(0, color="#888888", lw=0.6)
     ax.set_ylabel("people killed (cumulative)")
