@@ -704,7 +704,7 @@ ARABIC = "\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF"
 # one right-to-left run from the first Arabic letter to the last, with the digits, spaces and
 # punctuation between them (and its closing punctuation): split at a number, the runs would be
 # set left to right and the sentence read in the wrong order (review of 50accb7, register #9)
-RTL_INNER = "\\s\u200c\\d\u0660-\u0669\u06F0-\u06F9.,:;!?()\\[\\]/%«»\"'\\-\u2013\u2014"
+RTL_INNER = "\\s\u200c\u201c\u201d\u2018\u2019\u2026\\d\u0660-\u0669\u06F0-\u06F9.,:;!?()\\[\\]/%«»\"'\\-\u2013\u2014"
 ARABIC_RUN = re.compile(f"[{ARABIC}](?:[{ARABIC}{RTL_INNER}]*[{ARABIC}])?[.:;!?]?")
 SYMBOLS = "\u2600-\u27BF\U0001F000-\U0001FAFF"
 SPECIAL_RUN = re.compile(f"(?P<arabic>{ARABIC_RUN.pattern})|(?P<symbol>[{SYMBOLS}]+)")
