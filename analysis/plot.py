@@ -166,6 +166,8 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
             ax.axvline(s.start_date, ymin=0.0, ymax=(BAND_TOP + 0.45) / 2.9,
                        color="#444444", lw=0.7, ls="--")
             said = began_label(str(s.began_how), str(s.status))
+            if str(s.began_how) == "capture":  # say by whom: the band's colour may not show
+                said = said.replace("captured", f"to {CAPTOR_NAMES.get(cid, cid)}", 1)
             # two handovers in a row to one controller (one colour): told apart by their kind
             # (different controllers, as in the two captures, differ by their colours already)
             if changes and changes[-1][1].split(" (")[0] == said and cid == last_cid:
@@ -254,11 +256,18 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
             handles.append(Line2D([], [], ls="", marker=NO_FIGURE["marker"],
                                   markersize=NO_FIGURE["ms"], markerfacecolor=NO_FIGURE["mfc"],
                                   markeredgecolor="black", label="attack, no figure given"))
-        if _partisan_only(att).any():
+        only = _partisan_only(att)
+        if (only & att["killed_best"].notna().to_numpy()).any():
             handles.append(Line2D([], [], marker="o", ls="", markersize=np.sqrt(27),
                                   markerfacecolor="white",
                                   markeredgecolor=style.OKABE_ITO["vermillion"],
                                   label="hollow: partisan sources only"))
+        if (only & att["killed_best"].isna().to_numpy()).any():
+            # drawn as the chart draws it: the no-figure diamond with an orange edge
+            handles.append(Line2D([], [], ls="", marker=NO_FIGURE["marker"],
+                                  markersize=NO_FIGURE["ms"], markerfacecolor=NO_FIGURE["mfc"],
+                                  markeredgecolor=style.OKABE_ITO["vermillion"], mew=0.9,
+                                  label="orange edge: no figure, partisan sources only"))
         if len(wide):
             handles.append(Line2D([], [], color="#444444", lw=2.2,
                                   label="bar: date known only within a range"))
@@ -633,6 +642,11 @@ def period_totals(totals: pd.DataFrame, measure: str = "killed") -> Figure:
     ax.grid(axis="x", color="#EEEEEE", lw=0.6)
     ax.set_axisbelow(True)
     return fig
+
+
+# who captured a site, in a change's label on a chart ("to ISIS, one source": short, as a
+# longer label would squeeze the chart)
+CAPTOR_NAMES = {"isis": "ISIS", "badr_pmf": "Badr/PMF"}
 
 
 def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
