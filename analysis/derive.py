@@ -416,7 +416,7 @@ def grade_of(mine: pd.DataFrame, perpetrator_status: str = "") -> tuple[str, str
     if len(mine):
         return "partisan_only", ("one quoted witness, not independent" if len(mine) == 1 else
                                  f"{len(mine)} quoted witnesses, none independent")
-    return "partisan_only", "no attestation with a quote"
+    return "partisan_only", "no source is quoted as saying that it happened"
 
 
 def grades(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame,
