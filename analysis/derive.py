@@ -101,7 +101,9 @@ it, with the source's own words. Only what the sources say counts:
   is partisan (MEK/NCRI, Iranian-state-aligned), of unassessed alignment, commissioned, 'other',
   or the source is flagged as unreliable;
 - a first-hand witness is a source reporting on its own account (``stance`` 'first_hand') or
-  the acting body's own record of its own act ('own_act').
+  the acting body's own record of its own act ('own_act'); an encyclopedia is never first-hand,
+  whatever its row says: it compiles what others reported, so in its own voice it counts as
+  one independent witness at second hand (enough for 'single_source', never for more).
 
 The grades, in order; the first grade that applies is the event's:
 
@@ -371,11 +373,13 @@ def witnesses(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame,
             kind = str(src["speaker_type"])
             group = str(src["witness_group"])
         indep = kind not in NOT_INDEPENDENT and not flagged
-        first = stance in ("first_hand", "own_act")
+        # an encyclopedia compiles what others reported: never first-hand (GRADE_RULE)
+        first = stance in ("first_hand", "own_act") and kind != "encyclopedia"
         key = (r.event_id, group)
         old = rows.get(key)
         new = {"event_id": r.event_id, "witness_group": group, "kind": kind,
-               "independent": indep, "first_hand": first, "own_act": stance == "own_act"}
+               "independent": indep, "first_hand": first,
+               "own_act": stance == "own_act" and kind != "encyclopedia"}
         if old is None:
             rows[key] = new
         else:  # a group is as strong as its strongest copy
@@ -412,7 +416,7 @@ def grade_of(mine: pd.DataFrame, perpetrator_status: str = "") -> tuple[str, str
     if len(mine):
         return "partisan_only", ("one quoted witness, not independent" if len(mine) == 1 else
                                  f"{len(mine)} quoted witnesses, none independent")
-    return "partisan_only", "no attestation with a quote"
+    return "partisan_only", "no source is quoted as saying that it happened"
 
 
 def grades(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame,
@@ -530,12 +534,16 @@ def controller_totals(events: pd.DataFrame, spells: pd.DataFrame) -> pd.DataFram
 
 
 def cumulative_killed(events: pd.DataFrame) -> pd.DataFrame:
-    """Running totals of killed (low, best, high) over all attacks, by date."""
+    """Running totals of killed (low, best, high) over all attacks, by date, and
+    ``killed_best_ashraf``: the running best estimate of those killed at Camp Ashraf alone (the
+    camp whose controllers a chart may show beside it)."""
     att = attacks(events).sort_values("start_date", kind="stable")
     att = att[att["killed_best"].notna()]
     out = att[["start_date", "event_id", "place"]].copy()
     for c in ("killed_low", "killed_best", "killed_high"):
         out[c] = att[c].astype("Int64").cumsum()
+    at_ashraf = att["place"].astype("string") == "ashraf"
+    out["killed_best_ashraf"] = att["killed_best"].astype("Int64").where(at_ashraf, 0).cumsum()
     return out.reset_index(drop=True)
 
 

@@ -177,8 +177,8 @@ def totals_rows(totals: pd.DataFrame, measure: str = "killed") -> pd.DataFrame:
 
 def cumulative_rows(cum: pd.DataFrame) -> pd.DataFrame:
     """plot.cumulative: the running totals, one step per attack with a figure."""
-    return cum[["start_date", "event_id", "killed_low", "killed_best",
-                "killed_high"]].reset_index(drop=True)
+    return cum[["start_date", "event_id", "place", "killed_low", "killed_best",
+                "killed_high", "killed_best_ashraf"]].reset_index(drop=True)
 
 
 def sources_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -404,8 +404,9 @@ def alt_cumulative(rows: pd.DataFrame, start, end) -> str:
             f"{end.year}: {len(rows)} steps, one per attack with a figure, the first on "
             f"{_when(rows['start_date'].iloc[0])}, rising to a best estimate of "
             f"{_n(last['killed_best'])} inside a band from {_n(last['killed_low'])} to "
-            f"{_n(last['killed_high'])}; a coloured strip along the bottom shows who "
-            "controlled Camp Ashraf.")
+            f"{_n(last['killed_high'])}; a dashed line counts only the dead at Camp Ashraf, "
+            f"{_n(last['killed_best_ashraf'])} by the best estimates, and a coloured strip "
+            "along the bottom shows who controlled Camp Ashraf.")
 
 
 def alt_sources(rows: pd.DataFrame) -> str:

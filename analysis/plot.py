@@ -166,6 +166,8 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
             ax.axvline(s.start_date, ymin=0.0, ymax=(BAND_TOP + 0.45) / 2.9,
                        color="#444444", lw=0.7, ls="--")
             said = began_label(str(s.began_how), str(s.status))
+            if str(s.began_how) == "capture":  # say by whom: the band's colour may not show
+                said = said.replace("captured", f"to {CAPTOR_NAMES.get(cid, cid)}", 1)
             # two handovers in a row to one controller (one colour): told apart by their kind
             # (different controllers, as in the two captures, differ by their colours already)
             if changes and changes[-1][1].split(" (")[0] == said and cid == last_cid:
@@ -254,11 +256,18 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
             handles.append(Line2D([], [], ls="", marker=NO_FIGURE["marker"],
                                   markersize=NO_FIGURE["ms"], markerfacecolor=NO_FIGURE["mfc"],
                                   markeredgecolor="black", label="attack, no figure given"))
-        if _partisan_only(att).any():
+        only = _partisan_only(att)
+        if (only & att["killed_best"].notna().to_numpy()).any():
             handles.append(Line2D([], [], marker="o", ls="", markersize=np.sqrt(27),
                                   markerfacecolor="white",
                                   markeredgecolor=style.OKABE_ITO["vermillion"],
                                   label="hollow: partisan sources only"))
+        if (only & att["killed_best"].isna().to_numpy()).any():
+            # drawn as the chart draws it: the no-figure diamond with an orange edge
+            handles.append(Line2D([], [], ls="", marker=NO_FIGURE["marker"],
+                                  markersize=NO_FIGURE["ms"], markerfacecolor=NO_FIGURE["mfc"],
+                                  markeredgecolor=style.OKABE_ITO["vermillion"], mew=0.9,
+                                  label="orange edge: no figure, partisan sources only"))
         if len(wide):
             handles.append(Line2D([], [], color="#444444", lw=2.2,
                                   label="bar: date known only within a range"))
@@ -635,10 +644,16 @@ def period_totals(totals: pd.DataFrame, measure: str = "killed") -> Figure:
     return fig
 
 
+# who captured a site, in a change's label on a chart ("to ISIS, one source": short, as a
+# longer label would squeeze the chart)
+CAPTOR_NAMES = {"isis": "ISIS", "badr_pmf": "Badr/PMF"}
+
+
 def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
                end: pd.Timestamp) -> Figure:
     """People killed in attacks on the MEK's camps, cumulated over time: best estimate (line)
-    between the cumulated lowest and highest figures (band); control of Ashraf shaded below,
+    between the cumulated lowest and highest figures (band), and the dead at Camp Ashraf alone
+    (dashed), the camp whose control is shaded below,
     drawn as in the control charts: pale from the emptying of the camp on, and a change of
     control dated only to its year or month faded and hatched over that year or month."""
     fig, (ax,) = _new(3.3)
@@ -665,7 +680,11 @@ def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
         return np.concatenate([[0], cum[col].to_numpy(float), [cum[col].iloc[-1]]])
     ax.fill_between(x, steps("killed_low"), steps("killed_high"), step="post",
                     color="#DDDDDD", label="lowest to highest")
-    ax.step(x, steps("killed_best"), where="post", color="black", lw=1.4, label="best estimate")
+    ax.step(x, steps("killed_best"), where="post", color="black", lw=1.4,
+            label="best estimate, every place")
+    # the strip shows Ashraf's controllers: the dead at Liberty and elsewhere are not theirs
+    ax.step(x, steps("killed_best_ashraf"), where="post", color="black", lw=1.1,
+            ls=(0, (4, 2)), label="of which at Camp Ashraf")
     ax.set_ylim(-0.1 * top, top)
     ax.axhline(0, color="#888888", lw=0.6)
     ax.set_ylabel("people killed (cumulative)")

@@ -323,17 +323,24 @@ class Register:
                     span = (fmt_count(r["best"]) if r["low"] == r["high"] else
                             f"best {fmt_count(r['best'])}, low {fmt_count(r['low'])}, "
                             f"high {fmt_count(r['high'])}")
-                n = int(r["n_claims"])
+                n, groups = int(r["n_claims"]), int(r["n_sources"])
                 # who gave them, so that an estimate resting on one side's figures says so
                 kinds = sorted({_label(SPEAKER, k) for k in mine.loc[
                     (mine["measure"].astype(str) == m)
                     & (mine["group"].astype(str) == "residents"), "speaker_type"]})
-                # a dash for the best says why: no figure of the event may give it
-                nobest = ("; none may give the best: each is from a flagged source, known "
-                          "only second-hand or a count of part of the event"
-                          if pd.isna(r["best"]) else "")
+                # a dash for the best says why: the parties disagree with no independent
+                # figure beside them, or no figure of the event may give it
+                ranged = mine[(mine["measure"].astype(str) == m) & derive._in_range(mine)]
+                nobest = "" if pd.notna(r["best"]) else (
+                    "; no best estimate: no independent source gave a figure and those of the "
+                    "parties (or of an encyclopedia) disagree" if ranged["eligible"].any() else
+                    "; none may give the best: each is from a flagged source, known "
+                    "only second-hand or a count of part of the event")
+                # copies of one text (an article and its mirrors) count once (methods)
+                copies = (f", {fmt_count(groups)} distinct source{'s' if groups != 1 else ''}"
+                          if groups != n else "")
                 out.append(f"- {m.capitalize()}: {span} (from {fmt_count(n)} "
-                           f"figure{'s' if n != 1 else ''} about residents"
+                           f"figure{'s' if n != 1 else ''} about residents{copies}"
                            + (f", given by: {md_escape(', '.join(kinds))}" if kinds else "")
                            + nobest + ")")
         others = sorted(set(mine["measure"].astype(str)) - set(est.index))

@@ -258,8 +258,14 @@ Q = "words of the source"
     # three Wikipedia texts are one witness
     ([("wp1", "first_hand", None, Q, "occurred"), ("wp2", "first_hand", None, Q, "occurred"),
       ("wp3", "first_hand", None, Q, "occurred")], None, "single_source"),
+    # an encyclopedia is never first-hand, whatever its row says: with one press report it
+    # makes two independent witnesses, one first-hand: a single source (review of 50accb7,
+    # overviews #1: a Wikipedia caption had 'confirmed' a rocket attack beside Amnesty)
     ([("wp1", "first_hand", None, Q, "occurred"), ("press", "first_hand", None, Q, "occurred")],
-     None, "corroborated"),
+     None, "single_source"),
+    ([("wp1", "first_hand", None, Q, "occurred"), ("ngo", "first_hand", None, Q, "occurred")],
+     None, "single_source"),
+    ([("wp1", "own_act", None, Q, "occurred")], None, "single_source"),
     ([("press", "first_hand", None, Q, "occurred"), ("ap", "first_hand", None, Q, "occurred")],
      "disputed", "contested"),
     # partisan and flagged: no independent witness

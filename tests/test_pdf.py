@@ -406,3 +406,33 @@ def test_chapter_numbers_agree_with_the_site(text, built_html):
         if f"{number} {title}" not in contents:
             wrong.append(f"{number}. {title}")
     assert not wrong, f"chapters numbered differently in the PDF's contents: {wrong}"
+
+
+def test_an_arabic_quote_with_a_number_is_one_right_to_left_run():
+    """Register review of 50accb7, #9: an Arabic quote was set as several right-to-left runs
+    split at its numbers, laid out left to right, so the sentence read in the wrong order and
+    its figure sat in the wrong place. The whole quote, numbers, commas and inner quotation
+    marks included, is now one run."""
+    from types import SimpleNamespace
+
+    from docutils import nodes
+
+    from bookext import _arabic_in_latex
+
+    quote = ("بوصول مجموعة أخرى من السكان تتألف من 400 شخص اليوم إلى مخيم الحرية")
+    para = nodes.paragraph()
+    para += nodes.Text(f"relocated, exactly 400 (UN): “{quote}” (ar; in English: 400 residents)")
+    doc = nodes.document(None, None)
+    doc += para
+    _arabic_in_latex(SimpleNamespace(builder=SimpleNamespace(format="latex")), doc, "x")
+    runs = [n.astext() for n in para.findall(nodes.raw)]
+    assert runs == ["{\\arabicfont\\beginR " + quote + "\\endR}"], runs
+    assert para.astext().startswith("relocated, exactly 400 (UN): “")
+    assert para.astext().endswith("” (ar; in English: 400 residents)")
+    # a percent sign inside the run is escaped, not a LaTeX comment
+    para2 = nodes.paragraph()
+    para2 += nodes.Text("نسبة 50% من السكان")
+    doc += para2
+    _arabic_in_latex(SimpleNamespace(builder=SimpleNamespace(format="latex")), doc, "x")
+    assert [n.astext() for n in para2.findall(nodes.raw)] == [
+        "{\\arabicfont\\beginR نسبة 50\\% من السكان\\endR}"]

@@ -701,7 +701,11 @@ def _drop_code_in_latex(app, doctree, docname):
 
 
 ARABIC = "\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF"
-ARABIC_RUN = re.compile(f"[{ARABIC}]+(?:[\\s\u200c]+[{ARABIC}]+)*")
+# one right-to-left run from the first Arabic letter to the last, with the digits, spaces and
+# punctuation between them (and its closing punctuation): split at a number, the runs would be
+# set left to right and the sentence read in the wrong order (review of 50accb7, register #9)
+RTL_INNER = "\\s\u200c\u201c\u201d\u2018\u2019\u2026\\d\u0660-\u0669\u06F0-\u06F9.,:;!?()\\[\\]/%«»\"'\\-\u2013\u2014"
+ARABIC_RUN = re.compile(f"[{ARABIC}](?:[{ARABIC}{RTL_INNER}]*[{ARABIC}])?[.:;!?]?")
 SYMBOLS = "\u2600-\u27BF\U0001F000-\U0001FAFF"
 SPECIAL_RUN = re.compile(f"(?P<arabic>{ARABIC_RUN.pattern})|(?P<symbol>[{SYMBOLS}]+)")
 WRAP = {"arabic": "{{\\arabicfont\\beginR {}\\endR}}", "symbol": "{{\\symbolfont {}}}"}
@@ -722,7 +726,8 @@ def _arabic_in_latex(app, doctree, docname):
         for m in SPECIAL_RUN.finditer(value):
             if m.start() > last:
                 parts.append(nodes.Text(value[last:m.start()]))
-            parts.append(nodes.raw("", WRAP[m.lastgroup].format(m.group(0)), format="latex"))
+            run = m.group(0).replace("%", "\\%")  # the only TeX special an RTL run may hold
+            parts.append(nodes.raw("", WRAP[m.lastgroup].format(run), format="latex"))
             last = m.end()
         if last < len(value):
             parts.append(nodes.Text(value[last:]))

@@ -36,9 +36,22 @@ STAMP = (1980, 1, 1, 0, 0, 0)
 
 
 def project(root: Path = ROOT) -> dict:
+    """pyproject.toml's [project], its version that of this build: the release's, or with
+    '+dev' (a PEP 440 local version) when the build carries data no release has carried, so
+    that pip does not take a wheel of newer data for the release's, installed already
+    (review of 50accb7, overviews #2)."""
+    import sys
     import tomllib
 
-    return tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    p = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from analysis.citation import data_package, data_released
+
+    if (root / "data" / "datapackage.json").exists() and not data_released(
+            data_package(root)[1], root):
+        p = {**p, "version": f"{p['version']}+dev"}
+    return p
 
 
 def canonical(name: str) -> str:
