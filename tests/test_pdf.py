@@ -365,9 +365,11 @@ def test_a_section_heading_is_not_left_at_a_page_foot(pages):
 
 def test_grades_are_not_hyphenated(text):
     """Issue 18: narrow table columns never split a grade ("con-firmed", "corrobo-rated")."""
+    # a grade ends its cell: the continuation is followed by a column gap or the line's end
+    # ("con-\nfirmed that the remaining members had left" is a verb in a quoted gloss)
     split = re.findall(r"\b(?:con|confir|cor|corro|corrobo|corrobor|sin|parti|par|contes)-\n"
-                       r"\s*(?:firmed|med|roborated|rated|borated|gle|san|tisan|ted|tested)\b",
-                       text)
+                       r"\s*(?:firmed|med|roborated|rated|borated|gle|san|tisan|ted|tested)\b"
+                       r"(?= {2,}|[ \t]*$)", text, re.M)
     lines = text.splitlines()
     layout = []  # a grade split in a table column continues on the next line, in that column
     for line, below in zip(lines, lines[1:]):
