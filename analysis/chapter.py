@@ -370,6 +370,23 @@ class _Base:
             who = "; ".join(figure(c) for c in grp.itertuples(index=False))
             lines.append(f"- **[{titles.get(eid, md_escape(eid))}](#{register.anchor(eid)})**, "
                          f"{measure}{whom(group)}: {who}.")
+        # what the box leaves out, and why (review of c60c8b1, #9): a reader comparing it with
+        # the tables of figures must not think a figure was dropped in silence
+        shown = set(dis["event_id"])
+        mine = self.claims[self.claims["event_id"].isin(shown)]
+        left = []
+        if (mine["tally"].astype("string") == "partial").any():
+            left.append("counts of part of an event (one hospital's patients)")
+        if (mine["tally"].astype("string") == "cumulative").any():
+            left.append("running totals")
+        reason = (mine["no_quote_reason"].astype("string").fillna("").str.strip()
+                  if "no_quote_reason" in mine.columns else pd.Series(dtype="string"))
+        if (reason != "").any():
+            left.append("figures whose source's words were not found in any copy read")
+        if left:
+            lines += ["", "Not set against the others here: " + "; ".join(left) + ". They "
+                      "measure something else or stand on no quoted words; the tables of "
+                      "figures and each event's entry in the register give them."]
         lines.append(":::")
         return _markdown("\n".join(lines) + "\n")
 
