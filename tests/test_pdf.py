@@ -433,10 +433,12 @@ def test_an_arabic_quote_with_a_number_is_one_right_to_left_run():
     assert runs == ["{\\arabicfont\\beginR " + quote + "\\endR}"], runs
     assert para.astext().startswith("relocated, exactly 400 (UN): “")
     assert para.astext().endswith("” (ar; in English: 400 residents)")
-    # a percent sign inside the run is escaped, not a LaTeX comment
+    # a percent sign inside the run is escaped, not a LaTeX comment; it and the brackets and
+    # hyphens the Arabic font lacks are set in the text font (else they print as boxes)
     para2 = nodes.paragraph()
-    para2 += nodes.Text("نسبة 50% من السكان")
+    para2 += nodes.Text("نسبة 50% من (السكان) - اليوم")
     doc += para2
     _arabic_in_latex(SimpleNamespace(builder=SimpleNamespace(format="latex")), doc, "x")
     assert [n.astext() for n in para2.findall(nodes.raw)] == [
-        "{\\arabicfont\\beginR نسبة 50\\% من السكان\\endR}"]
+        "{\\arabicfont\\beginR نسبة 50{\\rmfamily \\%} من {\\rmfamily (}السكان{\\rmfamily )} "
+        "{\\rmfamily -} اليوم\\endR}"]

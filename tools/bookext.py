@@ -706,6 +706,8 @@ ARABIC = "\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF"
 # set left to right and the sentence read in the wrong order (review of 50accb7, register #9)
 RTL_INNER = "\\s\u200c\u201c\u201d\u2018\u2019\u2026\\d\u0660-\u0669\u06F0-\u06F9.,:;!?()\\[\\]/%«»\"'\\-\u2013\u2014"
 ARABIC_RUN = re.compile(f"[{ARABIC}](?:[{ARABIC}{RTL_INNER}]*[{ARABIC}])?[.:;!?]?")
+# in an RTL run, the marks set in the text font: the Arabic font has no glyph for them
+LATIN_MARKS = re.compile("[\"'()\\[\\]/%«»\\-\u2013\u2014\u201c\u201d\u2018\u2019\u2026]+")
 SYMBOLS = "\u2600-\u27BF\U0001F000-\U0001FAFF"
 SPECIAL_RUN = re.compile(f"(?P<arabic>{ARABIC_RUN.pattern})|(?P<symbol>[{SYMBOLS}]+)")
 WRAP = {"arabic": "{{\\arabicfont\\beginR {}\\endR}}", "symbol": "{{\\symbolfont {}}}"}
@@ -726,7 +728,12 @@ def _arabic_in_latex(app, doctree, docname):
         for m in SPECIAL_RUN.finditer(value):
             if m.start() > last:
                 parts.append(nodes.Text(value[last:m.start()]))
-            run = m.group(0).replace("%", "\\%")  # the only TeX special an RTL run may hold
+            run = m.group(0)
+            if m.lastgroup == "arabic":
+                # inside the run, punctuation and brackets the Arabic font lacks are set in the
+                # text font (else they print as empty boxes); '%' is escaped
+                run = re.sub(LATIN_MARKS, lambda p: "{\\rmfamily " + p.group(0).replace(
+                    "%", "\\%") + "}", run)
             parts.append(nodes.raw("", WRAP[m.lastgroup].format(run), format="latex"))
             last = m.end()
         if last < len(value):
