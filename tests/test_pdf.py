@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from bookext import ROOM
-from conftest import chapter_title, figure_cells, period_chapters, toc_docnames
+from conftest import ROOT, chapter_title, figure_cells, period_chapters, toc_docnames
 
 
 def run(*cmd) -> str:
@@ -442,3 +442,15 @@ def test_an_arabic_quote_with_a_number_is_one_right_to_left_run():
     assert [n.astext() for n in para2.findall(nodes.raw)] == [
         "{\\arabicfont\\beginR نسبة 50{\\rmfamily \\%} من {\\rmfamily (}السكان{\\rmfamily )} "
         "{\\rmfamily -} اليوم\\endR}"]
+
+
+def test_no_character_is_missing_from_its_font(built_pdf):
+    """Review of 6de8688, #10: hyphens, slashes, brackets and quotation marks inside Arabic
+    quotes printed as empty boxes, the Arabic font having no glyph for them. XeLaTeX logs each
+    such character ('Missing character: There is no …'); the build's LaTeX log has none."""
+    log = ROOT / "_build" / "logs" / "pdflatex.log"
+    assert log.exists(), "no LaTeX log beside the PDF"
+    missing = sorted({line.split("There is no ", 1)[1].strip()
+                      for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+                      if "Missing character: There is no " in line})
+    assert not missing, f"characters without a glyph in their font: {missing[:10]}"
