@@ -24,9 +24,10 @@ The rule (also printed in the methods chapter, from ``RULE``):
   unassessed alignment, or of an 'other' source. Where no independent speaker gives a figure,
   these figures give the best estimate only if they all agree (the one shown is the first by
   the ranking above, continued commissioned > encyclopedia > unassessed > partisan > other: the
-  MEK's one figure for a raid that no one else counted is its best); where they disagree, the event has a low and a
-  high but no best estimate, and the book prints the range rather than choose between the
-  parties.
+  MEK's one figure for a raid that no one else counted is its best); where they disagree, the
+  event has a low and a high but no best estimate, and the book prints the range rather than
+  choose between the parties. A death that one source counts as killed and another as died of
+  other causes (the police's heart attack against the MEK's killing) is such a disagreement.
 - Three kinds of figure never give the best estimate, whatever their speaker: a figure from a
   source the research notes flag as unreliable (``flagged`` in sources.csv), a figure
   known only second-hand, as another text quotes a document nobody on the team read
@@ -246,6 +247,11 @@ def estimates(claims: pd.DataFrame, sources: pd.DataFrame,
     el = c[c["eligible"]]
     has_independent = el.groupby(keys, observed=True)["independent"].transform("any")
     agree = el.groupby(keys, observed=True)["point"].transform("nunique") <= 1
+    # a death one source gives as violent ('killed') and another as not ('died', e.g. a heart
+    # attack in the police's account): the sources disagree on the cause, so the killed
+    # figures agree with each other but not with the other account
+    died = set(c.loc[c["measure"].astype("string") == "died", "event_id"])
+    agree &= ~((el["measure"].astype("string") == "killed") & el["event_id"].isin(died))
     el = el[has_independent | agree]
     top = (el.assign(dependent=~el["independent"])
            .sort_values(["dependent", "rank", "claim_date", "point"],

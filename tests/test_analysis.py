@@ -692,3 +692,19 @@ def test_party_figures_that_agree_give_the_best_and_an_independent_one_outranks_
     c2["speaker_type"] = ["mek_ncri", "encyclopedia", "mek_ncri", "press"]
     row = derive.estimates(c2, RANKED).iloc[0]
     assert (row["low"], row["best"], row["high"]) == (1, 3, 9) and row["best_claim_id"] == "ap"
+
+
+def test_a_death_given_as_killed_by_one_side_and_as_died_by_the_other_has_no_best():
+    # June 2023: the NCRI says the police killed a resident, the police (who carried out the
+    # search) that he died of a suspected heart attack: the cause is disputed, no best
+    c = claims(
+        ("mek", "e", "killed", 1, 1, "exact", "mek", "NCRI", "2023-06-20", "residents", ""),
+        ("police", "e", "died", 1, 1, "exact", "press", "police", "2023-06-20", "residents", ""),
+    )
+    c["speaker_type"] = ["mek_ncri", "other_government"]
+    events = pd.DataFrame({"event_id": ["e"], "acting_party": ["other_government"]})
+    est = derive.estimates(c, RANKED, events).set_index("measure")
+    assert pd.isna(est.loc["killed", "best"]) and est.loc["killed", "low"] == 1
+    # without the other account, the one side's figure alone is its best
+    alone = derive.estimates(c.iloc[:1], RANKED, events).iloc[0]
+    assert alone["best"] == 1
