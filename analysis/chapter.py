@@ -607,7 +607,7 @@ class Overview(_Base):
 
     def attacks_table(self):
         att = derive.attacks(self.data.events)
-        return self.events_table(att, "Every attack in the data, 1986 to today",
+        return self.events_table(att, f"Every attack in the data, {self.start.year}–{self.end.year}",
                                  "tbl-all-attacks")
 
     def spells_table(self):
@@ -631,7 +631,7 @@ class Overview(_Base):
             "How it began": [began_label(str(b)) for b in s["began_how"]],
             "Attested": [str(k).replace("_", " ") for k in s["status"]],
         })
-        table = md_table(rows, "Who controlled Camp Ashraf, 1986 to today",
+        table = md_table(rows, f"Who controlled Camp Ashraf, {self.start.year}–{self.end.year}",
                          "tbl-control-spells", widths=[5, 13, 13, 19, 21, 14, 15])
         sources = "\n".join(f"{i}. {cite(k)}" for i, k in enumerate(s["source_keys"], start=1))
         return _markdown(table + "\nSources of each numbered spell:\n\n" + sources + "\n")

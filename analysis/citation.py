@@ -193,7 +193,7 @@ def citation(what: str, root: Path = ROOT) -> dict[str, str]:
             note = f"Data package version {dversion}, published with the book's version {b.version}"
         else:  # the data changed since the last book release: say so, do not borrow its label
             note = (f"Data package version {dversion} (pre-release), built with book version "
-                    f"{b.version}")
+                    f"{version} (unreleased)")
         fields = [*_common(b), ("title", "{{" + _bib(dtitle) + "}}"), *_dates(b),
                   ("note", f"{{{note}}}"), ("url", f"{{{url}}}")]
         when = f", {b.long_date}" if released else f" of {b.long_date}"
