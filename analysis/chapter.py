@@ -175,9 +175,24 @@ class _Base:
         does not call violent (a 'died' claim: police citing a heart attack) while another
         counts it as killed, the Killed cell says that the cause is disputed."""
         died = set(self.data.claims.loc[self.data.claims["measure"] == "died", "event_id"])
+        # a best estimate that no independent source gave (the party's own figure, an
+        # encyclopedia's, one of unassessed alignment) is marked, so that a reader does not
+        # take it for an independent count (review of 6de8688, a#11)
+        est = self.data.derived(derive.estimates).dropna(subset=["best_claim_id"])
+        claims = self.claims.set_index("claim_id")
+        independent = derive._independent(self.claims, self.data.events)
+        independent.index = self.claims["claim_id"]
+        partys = {(r.event_id, str(r.measure)) for r in est.itertuples(index=False)
+                  if r.best_claim_id in claims.index and not bool(independent[r.best_claim_id])}
+
+        def marked(e, measure: str, cell: str) -> str:
+            if (e.event_id, measure) not in partys or cell.startswith("–"):
+                return cell
+            head, _, rest = cell.partition(" ")
+            return f"{head}†" + (f" {rest}" if rest else "")
 
         def killed(e) -> str:
-            cell = fmt_range(e.killed_low, e.killed_best, e.killed_high)
+            cell = marked(e, "killed", fmt_range(e.killed_low, e.killed_best, e.killed_high))
             return f"{cell} (cause disputed)" if e.event_id in died and cell != "–" else cell
         rows = pd.DataFrame({
             "No.": [str(i) for i in range(1, len(events) + 1)],
@@ -189,7 +204,8 @@ class _Base:
             "Kind": [TYPE_LABELS.get(str(e.event_type), str(e.event_type).replace("_", " "))
                      for e in events.itertuples(index=False)],
             "Killed": [killed(e) for e in events.itertuples(index=False)],
-            "Wounded": [fmt_range(e.wounded_low, e.wounded_best, e.wounded_high)
+            "Wounded": [marked(e, "wounded", fmt_range(e.wounded_low, e.wounded_best,
+                                                       e.wounded_high))
                         for e in events.itertuples(index=False)],
             "Grade": [derive.GRADE_LABELS.get(str(g), str(g)) if pd.notna(g) else "–"
                       for g in events["grade"]] if "grade" in events.columns
@@ -211,6 +227,12 @@ class _Base:
                         "qualifies as a best estimate (the parties disagree and no independent "
                         "source counted, or every figure is of a kind the rule in the methods "
                         "chapter sets aside).")
+        if any("†" in c for c in cells):
+            note.append("†: no independent source gave a figure; the best estimate is the one "
+                        "figure, or the figure all agree on, of a party to the event (the MEK, an "
+                        "Iranian-state-aligned outlet, the government whose forces acted) or of an "
+                        "encyclopedia or a source of unassessed alignment; the event's entry in "
+                        "the register says whose.")
         if any("cause disputed" in c for c in cells):
             note.append("'Cause disputed': a source gives a death as not violent; the event's "
                         "entry in the register gives both accounts.")

@@ -708,3 +708,19 @@ def test_a_death_given_as_killed_by_one_side_and_as_died_by_the_other_has_no_bes
     # without the other account, the one side's figure alone is its best
     alone = derive.estimates(c.iloc[:1], RANKED, events).iloc[0]
     assert alone["best"] == 1
+
+
+def test_events_tables_mark_a_best_estimate_no_independent_source_gave():
+    """Review of 6de8688, a#11: '176' for the January 2011 day was Rajavi's count printed as
+    an unmarked best estimate. A best estimate that rests on a party's (or an encyclopedia's,
+    or an unassessed source's) figure carries a dagger, explained in the table's note; one an
+    independent source gave (the UN's 34 dead of April 2011) does not."""
+    from analysis.chapter import Chapter
+
+    ch = Chapter("p5", glue=False)
+    table = ch.events_table(ch.events, "Events", "tbl-test").data
+    rows = {line.split("](#ev-")[1].split(")")[0]: line for line in table.splitlines()
+            if "](#ev-" in line}
+    assert "| 176† |" in rows["2011-01-07-gate-attack"]
+    assert "| 34 (0–36) |" in rows["2011-04-08-raid"] and "†" not in rows["2011-04-08-raid"]
+    assert "†: no independent source gave a figure" in table
