@@ -722,5 +722,5 @@ def test_events_tables_mark_a_best_estimate_no_independent_source_gave():
     rows = {line.split("](#ev-")[1].split(")")[0]: line for line in table.splitlines()
             if "](#ev-" in line}
     assert "| 176† |" in rows["2011-01-07-gate-attack"]
-    assert "| 34 (0–36) |" in rows["2011-04-08-raid"] and "†" not in rows["2011-04-08-raid"]
+    assert "| 34 \\(0–36\\) |" in rows["2011-04-08-raid"] and "†" not in rows["2011-04-08-raid"]
     assert "†: no independent source gave a figure" in table
