@@ -104,7 +104,11 @@ it, with the source's own words. Only what the sources say counts:
 - a first-hand witness is a source reporting on its own account (``stance`` 'first_hand') or
   the acting body's own record of its own act ('own_act'); an encyclopedia is never first-hand,
   whatever its row says: it compiles what others reported, so in its own voice it counts as
-  one independent witness at second hand (enough for 'single_source', never for more).
+  one independent witness at second hand (enough for 'single_source', never for more);
+- a government's own announcement of its act, read in a press report (Iran's of its air raids
+  of 1992 and 1993), is a relay of that government: the actor's admission counts as one
+  witness that the act occurred, not as the reporter's first-hand account and not as the
+  acting body's own record (which is its own published text).
 
 The grades, in order; the first grade that applies is the event's:
 
