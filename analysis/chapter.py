@@ -179,11 +179,8 @@ class _Base:
         # encyclopedia's, one of unassessed alignment) is marked, so that a reader does not
         # take it for an independent count (review of 6de8688, a#11)
         est = self.data.derived(derive.estimates).dropna(subset=["best_claim_id"])
-        claims = self.claims.set_index("claim_id")
-        independent = derive._independent(self.claims, self.data.events)
-        independent.index = self.claims["claim_id"]
         partys = {(r.event_id, str(r.measure)) for r in est.itertuples(index=False)
-                  if r.best_claim_id in claims.index and not bool(independent[r.best_claim_id])}
+                  if not r.best_independent}
 
         def marked(e, measure: str, cell: str) -> str:
             if (e.event_id, measure) not in partys or cell.startswith("–"):

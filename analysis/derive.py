@@ -233,21 +233,22 @@ def estimates(claims: pd.DataFrame, sources: pd.DataFrame,
     """One row per (event_id, measure) with low, best, high, the claim chosen as best, the
     number of claims and of witnesses; derived from the residents' claims by ``RULE``. best
     (and best_claim_id) are empty where every figure is flagged, second-hand or partial, or
-    where no independent speaker gives one and the others disagree. ``events`` gives each
-    event's acting party; without it no government counts as a party."""
+    where no independent speaker gives one and the others disagree. ``n_eligible``: the
+    figures that may give the best (none: every figure is set aside; some, yet no best: the
+    parties disagree); ``best_independent``: whether an independent speaker gave the best.
+    ``events`` gives each event's acting party; without it no government counts as a party."""
     c = claims_with_sources(claims, sources)
     c = c[_in_range(c)]
     c = c.assign(independent=_independent(c, events))
     keys = ["event_id", "measure"]
     out = (c.groupby(keys, observed=True, sort=True)
            .agg(low=("point", "min"), high=("upper", "max"), n_claims=("claim_id", "size"),
-                n_sources=("witness_group", "nunique"))
+                n_sources=("witness_group", "nunique"), n_eligible=("eligible", "sum"))
            .reset_index())
-    # the best: within each (event, measure), the first eligible claim by rank, then the
-    # latest date (undated last), then the higher figure; a stable sort of the whole table
-    # keeps the data's order among ties, as sorting each group on its own did
-    # only the figures of non-independent speakers (no independent one gave any): these give
-    # the best only where they agree; independent figures sort first
+    # the best: within each (event, measure), the first eligible claim, independent speakers
+    # first, then by rank, the latest date (undated last) and the higher figure; a stable sort
+    # of the whole table keeps the data's order among ties. Where no independent speaker gave
+    # a figure, the others give the best only where they agree.
     el = c[c["eligible"]]
     has_independent = el.groupby(keys, observed=True)["independent"].transform("any")
     agree = el.groupby(keys, observed=True)["point"].transform("nunique") <= 1
@@ -261,11 +262,12 @@ def estimates(claims: pd.DataFrame, sources: pd.DataFrame,
            .sort_values(["dependent", "rank", "claim_date", "point"],
                         ascending=[True, True, False, False],
                         kind="stable", na_position="last")
-           .drop_duplicates(keys, keep="first")[keys + ["point", "claim_id"]]
-           .rename(columns={"point": "best", "claim_id": "best_claim_id"}))
+           .drop_duplicates(keys, keep="first")[keys + ["point", "claim_id", "independent"]]
+           .rename(columns={"point": "best", "claim_id": "best_claim_id",
+                            "independent": "best_independent"}))
     out = out.merge(top, on=keys, how="left")
-    cols = ["event_id", "measure", "low", "best", "high", "best_claim_id", "n_claims",
-            "n_sources"]
+    cols = ["event_id", "measure", "low", "best", "high", "best_claim_id", "best_independent",
+            "n_claims", "n_sources", "n_eligible"]
     out = pd.DataFrame({col: [None if pd.isna(v) else v for v in out[col].tolist()]
                         for col in cols}, columns=cols)
     return out.astype({"low": "Int64", "best": "Int64", "high": "Int64"})

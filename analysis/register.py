@@ -330,10 +330,9 @@ class Register:
                     & (mine["group"].astype(str) == "residents"), "speaker_type"]})
                 # a dash for the best says why: the parties disagree with no independent
                 # figure beside them, or no figure of the event may give it
-                ranged = mine[(mine["measure"].astype(str) == m) & derive._in_range(mine)]
                 nobest = "" if pd.notna(r["best"]) else (
                     "; no best estimate: no independent source gave a figure and those of the "
-                    "parties (or of an encyclopedia) disagree" if ranged["eligible"].any() else
+                    "parties (or of an encyclopedia) disagree" if r["n_eligible"] else
                     "; none may give the best: each is from a flagged source, known "
                     "only second-hand or a count of part of the event")
                 # copies of one text (an article and its mirrors) count once (methods)
