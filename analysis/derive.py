@@ -63,7 +63,7 @@ SOURCE_CLASS = {  # the coarse classes used in charts of "who reports what"
 # the charts of each attack's figures tell the governments apart (an Iraqi official's count of
 # a raid by Iraqi forces is not the US State Department's); the overview's tables keep one class
 CHART_CLASS = {**SOURCE_CLASS, "us_government": "US government",
-               "iraqi_government": "Iraqi government", "iranian_government": "Other governments",
+               "iraqi_government": "Iraqi officials", "iranian_government": "Other governments",
                "other_government": "Other governments"}
 PARTISAN = ("mek_ncri", "iran_state_aligned")
 NOT_INDEPENDENT = PARTISAN + ("unassessed", "commissioned", "other", "editors")

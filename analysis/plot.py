@@ -61,14 +61,12 @@ def _new(height: float, ncols: int = 1, width: float = style.WIDTH,
     return fig, list(axes)
 
 
-def _wrap(text: str, width: int, lines: int = 2) -> str:
+def _wrap(text: str, width: int) -> str:
+    """A label broken onto as many lines as it needs: never cut short with an ellipsis (a
+    reader must be able to tell two attacks apart by their labels)."""
     import textwrap
 
-    parts = textwrap.wrap(text, width)
-    if len(parts) > lines:
-        parts = parts[:lines]
-        parts[-1] = parts[-1][: width - 1].rstrip() + "…"
-    return "\n".join(parts)
+    return "\n".join(textwrap.wrap(text, width))
 
 
 def _date_axis(ax, start: pd.Timestamp, end: pd.Timestamp, narrow: bool = False) -> None:
@@ -428,7 +426,8 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
     labels = [_wrap(f"{short_date(e.start_date, e.date_precision, e.end_date)}: {e.title}"
                     + (" [partisan only]" if p else ""), 44)
               for e, p in zip(att.itertuples(index=False), _partisan_only(att))]
-    height = 1.4 + 0.42 * max(len(att), 1)
+    # a row as tall as its label's lines need (a label may take three lines)
+    height = 1.4 + sum(max(0.42, 0.14 * (label.count("\n") + 1)) for label in labels)
     fig, axes = _new(height, ncols=len(measures), sharey=True)
     ypos = np.arange(len(att))
     used = set()
@@ -477,9 +476,12 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
             # figures from one to hundreds: a scale linear up to 10, logarithmic above; its
             # ticks are the powers of ten from 10 (no "0" on an axis labelled logarithmic)
             ax.set_xscale("symlog", linthresh=10, linscale=0.6)
-            ax.set_xlim(-0.6, top * 1.5)
+            # room to the right of the highest mark: on a log scale half as much again is a
+            # hair's breadth, so the axis runs to the next power of ten (at least double)
+            right = max(top * 2.0, 10.0 ** np.ceil(np.log10(top)))
+            ax.set_xlim(-0.6, right)
             ax.xaxis.set_major_locator(FixedLocator(
-                [10.0 ** k for k in range(1, int(np.log10(top * 1.5)) + 1)]))
+                [10.0 ** k for k in range(1, int(np.log10(right)) + 1)]))
             ax.xaxis.set_major_formatter(lambda v, _: fmt_count(v))
             ax.xaxis.set_minor_locator(FixedLocator([]))
             ax.set_xlabel(f"{measure} (log scale)")
@@ -577,8 +579,14 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
             closed = str(r.qualifier) in ("exact", "about")
             x = r.date
             if fuzzy:   # a count dated only to its year or month: a faded bar across it,
-                # with no mark at its middle (that would date it to a day no source gives)
+                # with no mark at its middle (that would date it to a day no source gives);
+                # the bar stops at the first count of the place dated more closely within
+                # it (a "2012" bar does not run past June's count as if it still held)
                 hi = r.date + step[str(r.date_precision)]
+                closer = grp[(grp["date"] > r.date) & (grp["date"] < hi)
+                             & (precision.loc[grp.index] != str(r.date_precision))]["date"]
+                if len(closer):
+                    hi = closer.min()
                 ax.hlines(r.point, r.date, hi, color=colour, lw=3, alpha=0.45, zorder=2,
                           linestyles="solid" if closed else (0, (2, 1)),
                           gid=f"{VAGUE_COUNT}-{r.population_id}")  # one id per count, as claim-<id>
@@ -612,12 +620,13 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
                               markeredgecolor="#555555", label="open: at least / up to"))
     if vague.any():
         handles.append(Line2D([], [], color="#555555", lw=3, alpha=0.45,
-                              label="faded bar: dated only to the year or month"))
+                              label="faded bar: dated only to the year or month "
+                                    "(it ends at a count dated more closely)"))
     if data["source_key"].astype("string").isin(list(flagged)).any():
         handles.append(Line2D([], [], marker="o", ls="", markersize=9, markerfacecolor="none",
                               markeredgecolor="#555555",
                               label="ringed: a source flagged as unreliable"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=3)
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
     return fig
 
 
@@ -689,8 +698,9 @@ def cumulative(cum: pd.DataFrame, spells: pd.DataFrame, start: pd.Timestamp,
     ax.axhline(0, color="#888888", lw=0.6)
     ax.set_ylabel("people killed (cumulative)")
     _date_axis(ax, start, end)
-    handles, _ = ax.get_legend_handles_labels()
-    handles += [Patch(facecolor=style.controller_colour(c), hatch=style.controller_hatch(c),
+    # two legends: the lines' inside the chart, the strip's below it under its own heading
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    handles = [Patch(facecolor=style.controller_colour(c), hatch=style.controller_hatch(c),
                       edgecolor="white", label=style.controller_label(c))
                 for c in shown]
     if pale:

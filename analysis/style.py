@@ -23,7 +23,7 @@ OKABE_ITO = {
 }
 
 CONTROLLERS = {  # id -> (label, colour, hatch); the one place a controller's look is set
-    "mek": ("MEK base under the Iraqi state", OKABE_ITO["orange"], ""),
+    "mek": ("MEK base granted by Iraq", OKABE_ITO["orange"], ""),
     "us_forces": ("US forces", OKABE_ITO["blue"], "//"),
     "iraqi_government": ("Iraqi government", OKABE_ITO["green"], ".."),
     "isis": ("ISIS", OKABE_ITO["black"], "xx"),
@@ -38,7 +38,9 @@ SOURCE_MARKERS = {  # source class -> (marker, colour)
     "Press": ("^", OKABE_ITO["black"]),
     "Encyclopedia": ("P", OKABE_ITO["grey"]),
     "Governments": ("D", "#999933"),   # Tol's olive: no controller's colour
-    "Iraqi government": ("D", "#999933"),   # the casualty charts split the governments
+    # the casualty charts split the governments; "officials", as the Iraqi figures come from
+    # ministers, police, a governor and anonymous security sources, not all from the government
+    "Iraqi officials": ("D", "#999933"),
     "US government": ("p", "#661100"),   # Tol's dark brown
     "Other governments": ("h", "#44AA99"),   # Tol's teal
     "MEK / NCRI": ("v", OKABE_ITO["orange"]),

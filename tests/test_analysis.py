@@ -515,7 +515,7 @@ def test_the_controller_table_lists_every_controller_of_ashraf_zero_included():
     table = str(chapter.Overview(data=data, glue=False).controller_table().data)
     rows = [line for line in table.splitlines() if line.startswith("| ")][2:]
     assert [r.split(" | ")[0].lstrip("| ") for r in rows][:3] == [
-        "MEK base under the Iraqi state", "US forces", "Iraqi government"]
+        "MEK base granted by Iraq", "US forces", "Iraqi government"]
     assert "| US forces | 0 | – | – |" in rows
     controllers = set(data.spells.loc[data.spells["site"] == "ashraf", "controller"])
     assert len(rows) == len(controllers)
