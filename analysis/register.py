@@ -137,10 +137,10 @@ _ENCODED = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
 
 
 def _url_text(url: str) -> str:
-    """How a URL is shown: as it is, unless its path spells non-ASCII words in percent
-    codes (an Arabic or Persian title runs to lines of %D8%A7...): then its host and path
-    up to the first such segment, and an ellipsis (a Latin segment with an encoded dash or
-    accent is shown decoded). The link itself keeps the whole URL."""
+    """How a URL is shown: as it is; a Latin segment with an encoded dash or accent is shown
+    decoded. A path that spells words of another script in percent codes (an Arabic or Persian
+    title, %D8%A7...) is shown whole, codes and all: a printed copy must be able to follow
+    it (review of 6de8688-b, #10: it was cut after the host with an ellipsis)."""
     from urllib.parse import unquote, urlsplit
 
     if not _ENCODED.search(url):
@@ -155,7 +155,7 @@ def _url_text(url: str) -> str:
         kept.append(plain)  # a Latin word with an encoded dash or accent: decoded
     shown = f"{parts.scheme}://{parts.netloc}{'/'.join(kept)}"
     if cut:
-        return shown.rstrip("/") + "/…"
+        return url
     return shown + (f"?{unquote(parts.query)}" if parts.query else "")
 
 

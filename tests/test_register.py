@@ -341,3 +341,21 @@ def test_where_a_quote_was_read_is_said_by_comparing_addresses():
     assert _read_where("original", "https://un.org/other", own).startswith(
         "read at another page of the publisher's site: ")
     assert "another host" not in _read_where("copy", own, own)
+
+
+def test_no_address_is_printed_cut_short():
+    """Review of 6de8688-b, #10: addresses with an Arabic or Persian path were printed as
+    "https://arabi21.co/story/945837/…", which a reader of the printed book cannot follow.
+    Every source address in the data is now shown whole (decoded only where it stays Latin)."""
+    from urllib.parse import unquote
+
+    from analysis import load
+    from analysis.register import _url_text
+
+    data = load.load()
+    urls = set(data.attestations["read_at"].dropna()) | set(data.claims["read_at"].dropna())
+    encoded = [u for u in urls if "%D8" in u or "%D9" in u or "%DB" in u]
+    assert encoded, "no address with an Arabic or Persian path to check"
+    for url in urls:
+        shown = _url_text(str(url))
+        assert "…" not in shown and unquote(shown) == unquote(str(url)), (url, shown)

@@ -389,6 +389,7 @@ LONG_WORD = re.compile(r"\S{26,}")
 BREAK_AFTER = re.compile(r"([/\-.?&=_%\]})|+*,])")
 NO_BREAKS_IN = (nodes.title, nodes.caption, nodes.literal_block, nodes.raw, nodes.math,
                 nodes.math_block, nodes.target)
+NO_BOXES_IN = (nodes.literal_block, nodes.raw, nodes.math, nodes.math_block, nodes.target)
 CITE_TITLE = "How to cite this chapter"
 # the grades as tables print them (analysis.derive.GRADE_LABELS): never hyphenated in the PDF
 GRADE_WORDS = {"confirmed", "corroborated", "single source", "partisan only", "contested"}
@@ -645,19 +646,24 @@ def _headings_with_their_tables_in_latex(app, doctree, docname):
 # at the spaces between them
 UNBROKEN_IN_CELLS = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b|\b(?:January|February|March|April|June|July|August|September"
-    r"|October|November|December)\b")
+    r"|October|November|December)\b"
+    # a range of figures or days ("(0–36)", "26–27"): never "(0–" at a line's end, "36)" below
+    r"|\(?\b\d[\d,]*–\d[\d,]*\b\)?")
 
 
 def _unbroken_grades_in_latex(app, doctree, docname):
     """A grade ("confirmed", "single source", ...) in a table cell is never hyphenated
-    ("con-firmed"): each of its words is set in an unbreakable box. So is an ISO date or a
-    month's name in a table cell (UNBROKEN_IN_CELLS)."""
+    ("con-firmed"): each of its words is set in an unbreakable box. So is an ISO date, a
+    month's name or a range of figures ("34 (0–36)" broken after "0–") in a table cell or a
+    caption (UNBROKEN_IN_CELLS)."""
     if app.builder.format != "latex":
         return
     for text in list(doctree.findall(nodes.Text)):
         parent = text.parent
         value = str(text)
-        if parent is None or not _inside(parent, (nodes.entry,)) or _inside(parent, NO_BREAKS_IN):
+        if parent is None or _inside(parent, NO_BOXES_IN) or not (
+                _inside(parent, (nodes.entry, nodes.caption))
+                or (_inside(parent, (nodes.title,)) and _inside(parent, (nodes.table,)))):
             continue
         if value.strip() in GRADE_WORDS:
             words = value.strip().split()
