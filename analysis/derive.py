@@ -95,7 +95,9 @@ it, with the source's own words. Only what the sources say counts:
   (``attests`` holds 'occurred'); a row without a quote (print only, paywalled, audio, not in
   any stored copy) counts for nothing;
 - copies of one text count once (a ``witness_group`` in sources.csv: every Wikipedia text, a
-  wire story's reprints), and a relay counts as the party it relays, once: a UN statement
+  wire story's reprints), and so do several texts of one organisation (one ``label`` in
+  sources.csv: Amnesty's three statements on one raid, two AP stories on one attack are one
+  witness each: a body does not corroborate itself); a relay counts as the party it relays, once: a UN statement
   reposted on a partisan site is the UN's, read through a relay; Wikipedia or a newspaper
   repeating what the MEK said is the MEK's word, not an independent one;
 - a witness is independent unless its speaker (the source's, or for a relay the party relayed)
@@ -368,6 +370,13 @@ def witnesses(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame,
     counts when it has an attestation row.)"""
     s = _sources_frame(sources).drop_duplicates("source_key").set_index("source_key")
     by_key = s[["flagged", "speaker_type", "witness_group"]].to_dict("index")
+    # the witness is the organisation: where the group is a source key (a text and its
+    # copies), the label of that text's source; a named group ("wikipedia") stays as it is
+    labels = s["label"].astype("string").to_dict() if "label" in s.columns else {}
+    for src in by_key.values():
+        group = str(src["witness_group"])
+        if isinstance(labels.get(group), str) and labels[group]:
+            src["witness_group"] = labels[group]
     a = _attestations_frame(events, attestations)
     rows: dict[tuple[str, str], dict] = {}
     for r in a.itertuples(index=False):

@@ -724,3 +724,28 @@ def test_events_tables_mark_a_best_estimate_no_independent_source_gave():
     assert "| 176† |" in rows["2011-01-07-gate-attack"]
     assert "| 34 \\(0–36\\) |" in rows["2011-04-08-raid"] and "†" not in rows["2011-04-08-raid"]
     assert "†: no independent source gave a figure" in table
+
+
+def test_one_organisation_is_one_witness_however_many_texts():
+    """Review of 6de8688-b, #14: Amnesty's three statements on one raid counted as three
+    independent first-hand witnesses. Texts of one organisation (one label) are one witness:
+    two AP stories do not corroborate each other; AP and AFP do."""
+    sources = pd.DataFrame({
+        "source_key": ["ap1", "ap2", "afp", "reprint"],
+        "speaker_type": ["press"] * 4, "label": ["AP", "AP", "AFP", "Townhall"],
+        "witness_group": ["ap1", "ap2", "afp", "ap1"], "flagged": [False] * 4})
+    events = pd.DataFrame({"event_id": ["e"], "perpetrator_status": [pd.NA]})
+
+    def grade(keys):
+        att = pd.DataFrame({"attestation_id": [f"e--{k}" for k in keys], "event_id": "e",
+                            "source_key": keys, "attests": "occurred", "stance": "first_hand",
+                            "relays": pd.NA, "quote": "it happened"})
+        return derive.grades(events, None, sources, att)["e"]
+
+    assert grade(["ap1", "ap2"]) == "single_source"
+    assert grade(["ap1", "reprint"]) == "single_source"
+    assert grade(["ap1", "afp"]) == "corroborated"
+    w = derive.witnesses(events, None, sources, pd.DataFrame({
+        "attestation_id": ["a", "b", "c"], "event_id": "e", "source_key": ["ap1", "ap2", "afp"],
+        "attests": "occurred", "stance": "first_hand", "relays": pd.NA, "quote": "q"}))
+    assert sorted(w["witness_group"]) == ["AFP", "AP"]
