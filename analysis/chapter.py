@@ -217,8 +217,10 @@ class _Base:
         dates = " ".join(rows["Date"])
         who = ("the camp's residents" if (events["start_date"] >= pd.Timestamp("2003-01-01")).all()
                else "the group's members at its bases, later the camp's residents")
-        note = [f"Killed and wounded: the best estimate, counting {who}, with the lowest and "
-                "highest figures any source gives in brackets."]
+        # the brackets are promised only where a cell has them (review of c60c8b1, #32)
+        note = [f"Killed and wounded: the best estimate, counting {who}"
+                + (", with the lowest and highest figures any source gives in brackets."
+                   if any("(" in c for c in cells) else ".")]
         if any(c.startswith("– (") for c in cells):
             note.append("A dash with figures in brackets: the sources give figures, but none "
                         "qualifies as a best estimate (the parties disagree and no independent "

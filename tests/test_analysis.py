@@ -726,6 +726,20 @@ def test_events_tables_mark_a_best_estimate_no_independent_source_gave():
     assert "†: no independent source gave a figure" in table
 
 
+def test_events_tables_promise_brackets_only_where_they_print_them():
+    """Review of c60c8b1, #32: the note of Tables 2.1 and 3.1 spoke of figures in brackets
+    that no cell of theirs has; a table with brackets (Table 6.3) keeps the sentence."""
+    from analysis.chapter import Chapter
+
+    for pid in ("p1", "p5"):
+        ch = Chapter(pid, glue=False)
+        table = ch.events_table(ch.events, "Events", "tbl-test").data
+        rows = [line for line in table.splitlines() if "](#ev-" in line]
+        brackets = any("\\(" in line or "(" in line.split("](#ev-")[1].split(")", 1)[1]
+                       for line in rows)
+        assert ("in brackets" in table) == brackets, pid
+
+
 def test_one_organisation_is_one_witness_however_many_texts():
     """Review of 6de8688-b, #14: Amnesty's three statements on one raid counted as three
     independent first-hand witnesses. Texts of one organisation (one label) are one witness:
