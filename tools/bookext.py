@@ -473,6 +473,11 @@ def _keep_together_in_latex(app, doctree, docname):
         if title is not None and title.astext().strip() == CITE_TITLE:
             section.parent.insert(section.parent.index(section),
                                   _raw("\\Needspace*{23\\baselineskip}"))
+    for box in list(doctree.findall(nodes.Admonition)):
+        # a box ("No chart of casualties", "Sources disagree") starts on a page with room for
+        # all of it, up to a third of a page: no box split across pages for its last lines
+        lines = min(3 + len(box.astext()) // 85, 16)
+        box.parent.insert(box.parent.index(box), _raw(f"\\Needspace{{{lines}\\baselineskip}}"))
     for para in list(doctree.findall(nodes.paragraph)):
         nxt = para.next_node(descend=False, siblings=True)
         if para.astext().rstrip().endswith(":") and isinstance(
