@@ -41,6 +41,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from pathlib import Path
@@ -996,6 +997,36 @@ def _complete_redirect(site: Path, title: str) -> None:
         f'<p><a href="{url}">Go to the book</a></p>\n</body>\n</html>\n', encoding="utf-8")
 
 
+# Pages renamed since a release: old address -> new (without .html). Version 1.1.0 was
+# cited at the old addresses, so each keeps a page that sends the reader on (review of
+# c60c8b1, #16: "iranian-attacks" named a perpetrator in the book's own voice).
+MOVED = {"chapters/p2-iranian-attacks": "chapters/p2-raids-missiles-bombing"}
+
+
+def _moved_pages(app, exception):
+    """After an HTML build: a complete page at each old address of MOVED that redirects to
+    the new one (a refresh, a canonical link, and a plain link for a reader without either)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from html import escape
+
+    site = Path(app.outdir)
+    for old, new in MOVED.items():
+        target = site / f"{new}.html"
+        if not target.exists():
+            raise FileNotFoundError(f"MOVED: {old} -> {new}, but {new}.html was not built")
+        title = re.search(r"<title>(.*?)</title>", target.read_text(encoding="utf-8"), re.S)
+        url = escape(Path(os.path.relpath(target, (site / old).parent)).as_posix())
+        name = title.group(1).strip() if title else new
+        (site / f"{old}.html").write_text(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>Moved: {name}</title>\n"
+            f'<meta http-equiv="refresh" content="0; url={url}">\n'
+            f'<link rel="canonical" href="{url}">\n</head>\n<body>\n'
+            f'<p>This chapter has moved to <a href="{url}">{name}</a>.</p>\n'
+            "</body>\n</html>\n", encoding="utf-8")
+
+
 def _bookcitation_directive():
     """```{bookcitation} book``` (or data, or a chapter's docname): the citation made by
     analysis/citation.py from CITATION.cff, _config.yml and datapackage.json, as text and
@@ -1074,6 +1105,7 @@ def setup(app):
     app.connect("doctree-resolved", _headings_with_their_tables_in_latex)
     app.connect("doctree-resolved", _unbroken_grades_in_latex)
     app.connect("doctree-resolved", _uncaptioned_continuations_in_latex)
+    app.connect("build-finished", _moved_pages)
     app.connect("config-inited", _set_cache_path)
     app.connect("config-inited", _page_rules)
     app.connect("html-page-context", _add_downloads, priority=600)
