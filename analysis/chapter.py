@@ -11,7 +11,7 @@ Glue keys (use them in prose as {glue:text}`KEY`):
 - ``<event_id>.best_by``: both best estimates' speakers in one phrase, for "N killed and M
   wounded, {best_by}": "both given by UNHCR", or "given by X and by Y respectively"
 - ``<claim_id>``: one source's figure in words ("at least 9", "about 400")
-- ``<population_id>``: one population count in words
+- ``<population_id>``: one population count in words; ``<population_id>.n``: its number alone
 - ``<period_id>.killed_sum``: the period's killed in words ("8 killed: for each attack, the
   sources that give a number of dead agree", or the range and the best estimate; no apostrophe: Sphinx would curl it)
 - ``<period_id>.events``, ``.attacks``, ``.killed_best``, ``.killed_low``, ``.killed_high``,
@@ -167,6 +167,10 @@ class _Base:
     def _glue_population(self, pop: pd.DataFrame) -> None:
         for p in pop.itertuples(index=False):
             self.glue(p.population_id, fmt_claim(p.qualifier, p.value_min, p.value_max))
+            # the bare number, for the two ends of a range a source gives ("4,000 to 5,000",
+            # kept as an "at least" row and an "up to" row)
+            self.glue(f"{p.population_id}.n", fmt_count(
+                p.value_min if pd.notna(p.value_min) else p.value_max))
 
     def events_table(self, events: pd.DataFrame, caption: str, name: str):
         """The events as a numbered table (date at its precision, what happened, its kind,

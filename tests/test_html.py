@@ -526,7 +526,7 @@ def test_disputes_page_links_each_question_to_a_register_entry_that_opens(page, 
 
 def test_a_renamed_chapter_keeps_its_old_address(built_html):
     """Version 1.1.0 cited chapter 3 at chapters/p2-iranian-attacks.html; the page is now
-    p2-raids-missiles-bombing (the old name blamed Iran in the book's own voice). The old
+    p2-raids-and-missiles (the old name blamed Iran in the book's own voice). The old
     address still opens and sends the reader to the chapter."""
     import sys
 

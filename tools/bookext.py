@@ -1000,7 +1000,7 @@ def _complete_redirect(site: Path, title: str) -> None:
 # Pages renamed since a release: old address -> new (without .html). Version 1.1.0 was
 # cited at the old addresses, so each keeps a page that sends the reader on (review of
 # c60c8b1, #16: "iranian-attacks" named a perpetrator in the book's own voice).
-MOVED = {"chapters/p2-iranian-attacks": "chapters/p2-raids-missiles-bombing"}
+MOVED = {"chapters/p2-iranian-attacks": "chapters/p2-raids-and-missiles"}
 
 
 def _moved_pages(app, exception):
