@@ -222,6 +222,9 @@ def _copy_notebooks(app, exception):
     for path in sorted(src.rglob("*.ipynb")):
         rel = path.relative_to(src)
         docname = rel.with_suffix("").as_posix()
+        if docname not in app.env.all_docs:   # left by an earlier build of a renamed page
+            path.unlink()
+            continue
         nb = executed_notebook(path, app.config.nb_execution_cache_path)
         if nb is None:
             log.warning(f"{docname}: no executed outputs in the execution cache; the "
