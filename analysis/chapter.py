@@ -240,7 +240,7 @@ class _Base:
             note.append("'Cause disputed': a source gives a death as not violent; the event's "
                         "entry in the register gives both accounts.")
         note.append("Grade: how well the event is attested, by the rule in the methods chapter "
-                    "(confirmed, corroborated, single source, partisan only, contested).")
+                    "(confirmed, corroborated, single source, no independent source, contested).")
         if re.search(r"\bor\b|between|\bc\.", dates):
             note.append("Dates: 'or' and 'between' mark one date known only between two "
                         "reported dates; 'c.' a period with approximate ends.")

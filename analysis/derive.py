@@ -70,7 +70,7 @@ NOT_INDEPENDENT = PARTISAN + ("unassessed", "commissioned", "other", "editors")
 MONITORS = ("un", "ngo", "court")
 GRADES = ("confirmed", "corroborated", "single_source", "partisan_only", "contested")
 GRADE_LABELS = {"confirmed": "confirmed", "corroborated": "corroborated",
-                "single_source": "single source", "partisan_only": "partisan only",
+                "single_source": "single source", "partisan_only": "no independent source",
                 "contested": "contested"}
 
 # Each grade in one line, as the register and the codebook (datapackage.json's description of

@@ -259,13 +259,13 @@ def control_timeline(spells: pd.DataFrame, events: pd.DataFrame,
             handles.append(Line2D([], [], marker="o", ls="", markersize=np.sqrt(27),
                                   markerfacecolor="white",
                                   markeredgecolor=style.OKABE_ITO["vermillion"],
-                                  label="hollow: partisan sources only"))
+                                  label="hollow: no independent source"))
         if (only & att["killed_best"].isna().to_numpy()).any():
             # drawn as the chart draws it: the no-figure diamond with an orange edge
             handles.append(Line2D([], [], ls="", marker=NO_FIGURE["marker"],
                                   markersize=NO_FIGURE["ms"], markerfacecolor=NO_FIGURE["mfc"],
                                   markeredgecolor=style.OKABE_ITO["vermillion"], mew=0.9,
-                                  label="orange edge: no figure, partisan sources only"))
+                                  label="orange edge: no figure, no independent source"))
         if len(wide):
             handles.append(Line2D([], [], color="#444444", lw=2.2,
                                   label="bar: date known only within a range"))
@@ -424,7 +424,7 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
     # given" rows (the caption and alt text say that no source counted it)
     measures = tuple(m for m in measures if att[f"{m}_low"].notna().any())
     labels = [_wrap(f"{short_date(e.start_date, e.date_precision, e.end_date)}: {e.title}"
-                    + (" [partisan only]" if p else ""), 44)
+                    + (" [no independent source]" if p else ""), 44)
               for e, p in zip(att.itertuples(index=False), _partisan_only(att))]
     # a row as tall as its label's lines need (a label may take three lines)
     height = 1.4 + sum(max(0.42, 0.14 * (label.count("\n") + 1)) for label in labels)

@@ -369,7 +369,7 @@ def test_the_changelog_table_lists_every_change_with_a_reason_and_old_and_new_va
     for table in (own, rule):
         assert (table.filter(like="In ").iloc[:, 0] != table["Now"]).all(), "an unchanged value"
         assert not table.isin(["single_source", "partisan_only"]).any().any(), "a raw grade code"
-    assert set(rule["Now"]) <= {"confirmed", "corroborated", "single source", "partisan only",
+    assert set(rule["Now"]) <= {"confirmed", "corroborated", "single source", "no independent source",
                                 "contested"}
     reasons = release_wide_reasons()
     assert list(reasons) == ["grade"] and "GRADE_RULE" not in reasons["grade"]

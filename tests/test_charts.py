@@ -789,7 +789,7 @@ def test_attack_labels_are_wrapped_not_cut(pid, data):
     from analysis.plot import attacks
 
     titles = set(attacks(data.events)["title"])
-    shown = {" ".join(t.split("\n")).split(": ", 1)[1].removesuffix(" [partisan only]")
+    shown = {" ".join(t.split("\n")).split(": ", 1)[1].removesuffix(" [no independent source]")
              for t in labels}
     assert shown <= titles, shown - titles
 

@@ -396,7 +396,7 @@ NO_BREAKS_IN = (nodes.title, nodes.caption, nodes.literal_block, nodes.raw, node
 NO_BOXES_IN = (nodes.literal_block, nodes.raw, nodes.math, nodes.math_block, nodes.target)
 CITE_TITLE = "How to cite this chapter"
 # the grades as tables print them (analysis.derive.GRADE_LABELS): never hyphenated in the PDF
-GRADE_WORDS = {"confirmed", "corroborated", "single source", "partisan only", "contested"}
+GRADE_WORDS = {"confirmed", "corroborated", "single source", "no independent source", "contested"}
 
 
 def _raw(latex: str) -> nodes.raw:
