@@ -620,13 +620,12 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
                               markeredgecolor="#555555", label="open: at least / up to"))
     if vague.any():
         handles.append(Line2D([], [], color="#555555", lw=3, alpha=0.45,
-                              label="faded bar: dated only to the year or month "
-                                    "(it ends at a count dated more closely)"))
+                              label="faded bar: dated only to the year or month"))
     if data["source_key"].astype("string").isin(list(flagged)).any():
         handles.append(Line2D([], [], marker="o", ls="", markersize=9, markerfacecolor="none",
                               markeredgecolor="#555555",
                               label="ringed: a source flagged as unreliable"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=2)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3)
     return fig
 
 

@@ -124,7 +124,8 @@ def crowded_paragraphs(doc: str, root=ROOT, limit=MAX_SOURCES_PER_PARAGRAPH) -> 
     sources = _figure_sources(root)
     found = []
     for para in source_paragraphs(doc, root):
-        keys = re.findall(r"\{glue:text\}`([^`]+)`", para)
+        # "<population_id>.n" is a count's bare number: the count's own source
+        keys = [k.removesuffix(".n") for k in re.findall(r"\{glue:text\}`([^`]+)`", para)]
         unknown = [k for k in keys if "--" in k and k not in sources]
         assert not unknown, f"{doc}: glue keys that are no claim or count: {unknown}"
         if len({k for k in keys if k in sources}) > limit:
