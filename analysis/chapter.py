@@ -364,9 +364,10 @@ class _Base:
                     f"({md_escape(c.quoted)}, {cite(keys)}{_caveat(c)})")
 
         def per_witness(grp) -> str:
-            """One entry per witness and figure: copies of one text (a witness group, such as
-            the Wikipedia texts) giving the same figure are one witness, cited once with all
-            their keys; the entries keep the order of the claims."""
+            """One entry per witness, speaker and figure: copies of one text (a witness group,
+            such as the Wikipedia texts) giving the same figure are one witness, cited once with
+            all their keys; two speakers in one text (police and UN officials in one AP
+            sentence) are two entries; the entries keep the order of the claims."""
             same = grp.assign(
                 _w=grp["witness_group"].astype("string").fillna(grp["source_key"].astype("string")),
                 _f=grp["qualifier"].astype("string") + ":"
@@ -374,7 +375,8 @@ class _Base:
                 + grp["value_max"].astype("string").fillna(""))
             return "; ".join(
                 figure(next(one.itertuples(index=False)), list(dict.fromkeys(one["source_key"])))
-                for _, one in same.groupby(["_w", "_f"], sort=False, observed=True, dropna=False))
+                for _, one in same.groupby(["_w", "_f", "speaker_type"], sort=False,
+                                           observed=True, dropna=False))
 
         if dis.empty:
             lines = [":::{admonition} Numbers agree, accounts differ", ":class: warning", "",

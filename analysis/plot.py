@@ -432,6 +432,8 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
     ypos = np.arange(len(att))
     used = set()
     marks: list = []   # (axes, row, mark) of every source's figure: set apart once laid out
+    rings: list = []   # (mark, ring) of a figure from a flagged source: the ring follows it
+    flagged_shown = False
     tabbed: set[str] = set()
     for ax, measure in zip(axes, measures):
         low, best, high = (f"{measure}_low", f"{measure}_best", f"{measure}_high")
@@ -464,6 +466,12 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
                                 zorder=3, mfc="white" if open_ else colour, mec=colour,
                                 mew=0.9)
                 marks.append((ax, y, mark))
+                if bool(getattr(c, "flagged", False)):   # ringed, as in the residents charts
+                    ring, = ax.plot([c.point], [y], ls="", marker="o", ms=10, mfc="none",
+                                    mec="#555555", mew=0.9, zorder=3, label=FLAGGED_RING)
+                    ring.set_linestyle("none")
+                    rings.append((mark, ring))
+                    flagged_shown = True
                 link(fig, mark, f"claim-{c.claim_id}", url,
                      f"{c.quoted}: {fmt_count(c.point)} {measure}"
                      f"{' (' + str(c.qualifier).replace('_', ' ') + ')' if open_ else ''}. "
@@ -500,11 +508,17 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
     handles += [Line2D([], [], marker=style.SOURCE_MARKERS[c][0], ls="",
                        color=style.SOURCE_MARKERS[c][1], label=c)
                 for c in style.SOURCE_MARKERS if c in used]
+    if flagged_shown:
+        handles.append(Line2D([], [], marker="o", ls="", markersize=9, markerfacecolor="none",
+                              markeredgecolor="#555555",
+                              label="ringed: a source flagged as unreliable"))
     fig.legend(handles=handles, loc="outside lower center", ncols=3)
     for _ in range(4):   # a row too crowded for its marks: a taller chart, then again
         if not _set_apart(fig, marks):
             break
         fig.set_figheight(fig.get_figheight() * 1.2)
+    for mark, ring in rings:   # where _set_apart moved the mark
+        ring.set_data(mark.get_xdata(), mark.get_ydata())
     return fig
 
 

@@ -802,3 +802,21 @@ def test_a_log_scale_leaves_room_right_of_the_highest_figure(data):
     assert ax.get_xscale() == "symlog"
     top = max(float(x) for line in ax.get_lines() for x in line.get_xdata())
     assert ax.get_xlim()[1] >= 1.9 * top
+
+
+def test_a_flagged_sources_figure_is_ringed_in_the_casualty_charts(data):
+    """Review of b007e09-a, #10: Trend's flagged 10 killed and 'at least 100' wounded of
+    9 February 2013 were drawn as ordinary press marks, setting the top of both ranges
+    unmarked; the residents charts already ringed a flagged source's count."""
+    from analysis.plot import FLAGGED_RING, attacks
+
+    fig = drawn("p7", "casualty", data).fig
+    rings = [line for ax in fig.axes for line in ax.get_lines() if line.get_label() == FLAGGED_RING]
+    flagged = data.claims.merge(data.sources[["source_key", "flagged"]], on="source_key")
+    ids = set(attacks(data.events)["event_id"]) & set(chapter("p7", data).events["event_id"])
+    n = int(flagged[flagged["event_id"].isin(ids) & flagged["flagged"].astype(bool)
+                    & (flagged["group"].astype("string") == "residents")
+                    & flagged["measure"].isin(["killed", "wounded"])].shape[0])
+    assert n >= 2 and len(rings) == n, (n, len(rings))
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "ringed: a source flagged as unreliable" in legend
