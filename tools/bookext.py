@@ -481,12 +481,16 @@ def _keep_together_in_latex(app, doctree, docname):
         # a box ("No chart of casualties", "Sources disagree") starts on a page with room for
         # all of it, up to a third of a page: no box split across pages for its last lines
         lines = min(3 + len(box.astext()) // 85, 16)
-        at, index = box.parent, box.parent.index(box)
-        if isinstance(at, nodes.section) and index == 1:   # right under its heading: the
-            # heading goes to the next page with it (never left at a page foot alone)
-            lines, at = lines + 3, at.parent
-            index = at.index(box.parent)
-        at.insert(index, _raw(f"\\Needspace{{{lines}\\baselineskip}}"))
+        # the block the box opens (a notebook's output holds it in containers): where that
+        # block comes right under a section's heading, the heading goes to the next page with
+        # the box (never left at a page foot alone)
+        node = box
+        while not isinstance(node.parent, nodes.section) and node.parent.index(node) == 0:
+            node = node.parent
+        at = node.parent
+        if isinstance(at, nodes.section) and at.index(node) == 1:
+            lines, node, at = lines + 3, at, at.parent
+        at.insert(at.index(node), _raw(f"\\Needspace{{{lines}\\baselineskip}}"))
     for para in list(doctree.findall(nodes.paragraph)):
         nxt = para.next_node(descend=False, siblings=True)
         if para.astext().rstrip().endswith(":") and isinstance(
