@@ -485,7 +485,9 @@ def _keep_together_in_latex(app, doctree, docname):
         # block comes right under a section's heading, the heading goes to the next page with
         # the box (never left at a page foot alone)
         node = box
-        while not isinstance(node.parent, nodes.section) and node.parent.index(node) == 0:
+        while (node.parent is not None and node.parent.parent is not None
+               and not isinstance(node.parent, nodes.section)
+               and node.parent.index(node) == 0):
             node = node.parent
         at = node.parent
         if isinstance(at, nodes.section) and at.index(node) == 1:
