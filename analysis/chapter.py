@@ -58,6 +58,20 @@ def residents(pop: pd.DataFrame) -> pd.DataFrame:
     return pop[pop["group"].astype("string") == "residents"]
 
 
+def _sums_note(t: pd.DataFrame) -> str:
+    """The note under a table of sums: what the three sums are, and, where a best-estimate sum
+    falls below its bracket (review of b007e09-b, #6: "67 (280–917)" read as an error), why."""
+    note = ("\nKilled and wounded: the sum of the attacks' best estimates, with the sums of "
+            "their lowest and of their highest figures in brackets.")
+    below = any((t[f"{m}_best"].astype("Float64") < t[f"{m}_low"].astype("Float64"))
+                .fillna(False).any() for m in ("killed", "wounded"))
+    if below:
+        note += (" The first sum leaves out the attacks that have no best estimate (the "
+                 "sources disagree and none of them is independent); the bracketed sums "
+                 "include them, so a sum of best estimates can fall below its bracket.")
+    return note + "\n"
+
+
 def _caveat(claim) -> str:
     """What a reader must know of a figure that may not give a best estimate: its source is
     flagged as unreliable, or it is known only second-hand."""
@@ -675,7 +689,7 @@ class Overview(_Base):
                         zip(t["wounded_low"], t["wounded_best"], t["wounded_high"])],
         })
         return _markdown(md_table(rows, "Events, attacks and casualties by chapter",
-                                  "tbl-period-totals"))
+                                  "tbl-period-totals") + _sums_note(t))
 
     def controller_table(self):
         """Attacks at Camp Ashraf and their casualties, by who controlled the camp."""
@@ -691,7 +705,8 @@ class Overview(_Base):
                         zip(t["wounded_low"], t["wounded_best"], t["wounded_high"])],
         })
         return _markdown(md_table(rows, "Attacks on Camp Ashraf and their casualties, by who "
-                                  "controlled the camp at the time", "tbl-controller-totals"))
+                                  "controlled the camp at the time", "tbl-controller-totals")
+                         + _sums_note(t))
 
     def sources_table(self):
         tab = derive.claims_by_source_class(self.data.claims, self.data.sources)

@@ -1,6 +1,8 @@
 """Unit tests of analysis/: the estimate rule, formatting, escaping, control lookups."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -763,3 +765,17 @@ def test_one_organisation_is_one_witness_however_many_texts():
         "attestation_id": ["a", "b", "c"], "event_id": "e", "source_key": ["ap1", "ap2", "afp"],
         "attests": "occurred", "stance": "first_hand", "relays": pd.NA, "quote": "q"}))
     assert sorted(w["witness_group"]) == ["AFP", "AP"]
+
+
+def test_a_sum_of_best_estimates_below_its_bracket_is_explained():
+    """Review of b007e09-b, #6: Table 11.2's '67 (280–917)' read as an error: the best-estimate
+    sum leaves out attacks without a best estimate, which the bracketed sums include. The
+    tables of sums now say so under them wherever a sum falls below its bracket."""
+    from analysis.chapter import Overview
+
+    book = Overview(glue=False)
+    for table in (book.controller_table().data, book.totals_table().data):
+        cells = re.findall(r"\| (\d[\d,]*) \\\((\d[\d,]*)–", table)
+        below = any(int(a.replace(",", "")) < int(b.replace(",", "")) for a, b in cells)
+        assert below == ("can fall below its bracket" in table), table[-300:]
+        assert "the sum of the attacks' best estimates" in table
