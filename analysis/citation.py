@@ -159,7 +159,12 @@ def _common(b: Book) -> list[tuple[str, str]]:
     return [("author", "{" + " and ".join("{" + _bib(a) + "}" for a in b.authors) + "}")]
 
 
-def _dates(b: Book) -> list[tuple[str, str]]:
+def _dates(b: Book, released: bool = True) -> list[tuple[str, str]]:
+    """A release's year, month and day; an unreleased build's year only: the release's day
+    is not its date (review of b007e09-b, #9), and its own build day would make two builds of
+    one commit differ."""
+    if not released:
+        return [("year", f"{{{b.year}}}")]
     return [("year", f"{{{b.year}}}"), ("month", MONTHS[b.day.month - 1]),
             ("date", f"{{{b.released}}}")]
 
@@ -182,7 +187,7 @@ def citation(what: str, root: Path = ROOT) -> dict[str, str]:
     title = "{{" + _bib(b.title) + "}}"
     if what == "book":
         url, key, kind = b.site, f"camp-ashraf-{slug}", "book"
-        fields = [*_common(b), ("title", title), *_dates(b),
+        fields = [*_common(b), ("title", title), *_dates(b, released),
                   ("note", f"{{Version {_bib(shown)}}}"), ("url", f"{{{url}}}")]
         text = (f"{who} ({b.year}). *{md_escape(b.title)}*. Version {shown}{when}. "
                 f"<{url}>")
@@ -193,17 +198,17 @@ def citation(what: str, root: Path = ROOT) -> dict[str, str]:
             note = f"Data package version {dversion}, published with the book's version {b.version}"
         else:  # the data changed since the last book release: say so, do not borrow its label
             note = (f"Data package version {dversion} (pre-release), built with book version "
-                    f"{version} (unreleased)")
-        fields = [*_common(b), ("title", "{{" + _bib(dtitle) + "}}"), *_dates(b),
-                  ("note", f"{{{note}}}"), ("url", f"{{{url}}}")]
-        when = f", {b.long_date}" if released else f" of {b.long_date}"
+                    f"{shown}")
+        fields = [*_common(b), ("title", "{{" + _bib(dtitle) + "}}"), *_dates(b, released),
+                  ("note", f"{{{_bib(note)}}}"), ("url", f"{{{url}}}")]
         text = f"{who} ({b.year}). *{md_escape(dtitle)}* [data set]. {note}{when}. <{url}>"
     else:
         ctitle = chapter_title(what, root)
         url = f"{b.site}chapters/{what}.html"
         key, kind = f"camp-ashraf-{slug}-{what}", "incollection"
         fields = [*_common(b), ("title", "{{" + _bib(ctitle) + "}}"), ("booktitle", title),
-                  *_dates(b), ("note", f"{{Version {_bib(shown)}}}"), ("url", f"{{{url}}}")]
+                  *_dates(b, released), ("note", f"{{Version {_bib(shown)}}}"),
+                  ("url", f"{{{url}}}")]
         text = (f"{who} ({b.year}). “{md_escape(ctitle)}”. In *{md_escape(b.title)}*. "
                 f"Version {shown}{when}. <{url}>")
     if b.doi and what != "data":  # a DOI names a version of the book, not the data package
