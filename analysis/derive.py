@@ -102,7 +102,9 @@ it, with the source's own words. Only what the sources say counts:
   repeating what the MEK said is the MEK's word, not an independent one;
 - a witness is independent unless its speaker (the source's, or for a relay the party relayed)
   is partisan (MEK/NCRI, Iranian-state-aligned), of unassessed alignment, commissioned, 'other',
-  or the source is flagged as unreliable;
+  or the source is flagged as unreliable; a government is a witness like any other, also to
+  its own forces' acts (its admission that an act took place is evidence that it did), though
+  its figures for its own acts are a party's (the estimate rule above);
 - a first-hand witness is a source reporting on its own account (``stance`` 'first_hand') or
   the acting body's own record of its own act ('own_act'); an encyclopedia is never first-hand,
   whatever its row says: it compiles what others reported, so in its own voice it counts as
@@ -120,10 +122,10 @@ The grades, in order; the first grade that applies is the event's:
   or two or more independent first-hand witnesses report it, one of them a UN body, an NGO or a
   court;
 - corroborated: two or more independent first-hand witnesses report it;
-- single_source: one independent witness reports it (a single secondary or relayed mention
+- single source (code ``single_source``): one independent witness reports it (a single secondary or relayed mention
   never outranks two independent first-hand reports);
-- partisan_only: no independent witness; only partisan, flagged, unassessed or other voices, or
-  no quoted attestation at all.
+- no independent source (code ``partisan_only``): no independent witness; only partisan,
+  flagged, unassessed or other voices, or no quoted attestation at all.
 """
 GRADE_MEANINGS = {
     "confirmed": "The act is on the acting body's own record, or two independent first-hand "

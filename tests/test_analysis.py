@@ -611,7 +611,10 @@ def test_the_grades_are_glossed_in_one_wording_everywhere():
     text = next(f for f in events["schema"]["fields"] if f["name"] == "grade")["description"]
     for grade, gloss in derive.GRADE_GLOSS.items():
         assert f"'{grade}' ({gloss})" in text, f"the codebook glosses '{grade}' otherwise"
-    order = [derive.GRADE_RULE.index(f"- {g}:") for g in derive.GRADE_GLOSS]
+    # each grade's line opens with its printed name, the code given once where they differ
+    order = [derive.GRADE_RULE.index(
+        f"- {derive.GRADE_LABELS[g]}" + (":" if derive.GRADE_LABELS[g] == g else
+                                          f" (code ``{g}``):")) for g in derive.GRADE_GLOSS]
     assert order == sorted(order), "GRADE_GLOSS is not in GRADE_RULE's order"
 
 
