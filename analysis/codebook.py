@@ -65,8 +65,21 @@ def page(folder: Path | str | None = None, link_prefix: str = "../data/") -> str
                             f"`{first[0]}`, above.")
             out += [f"`{field['name']}`",
                     f": *{field.get('type', 'string')}*; {_constraints(field)}. "
-                    f"{md_escape_prose(desc)}", ""]
+                    f"{_prose(desc)}", ""]
     return "\n".join(out)
+
+
+# a quoted pattern with two hyphens ('<event_id>--<source_key>'): set as code, or the PDF
+# joins the hyphens into a dash (review of b007e09-b, #14)
+_PATTERN = re.compile(r"'([^'\s]*--[^'\s]*)'")
+
+
+def _prose(desc: str) -> str:
+    parts, last = [], 0
+    for m in _PATTERN.finditer(desc):
+        parts += [md_escape_prose(desc[last:m.start()]), f"`{m.group(1)}`"]
+        last = m.end()
+    return "".join(parts + [md_escape_prose(desc[last:])])
 
 
 # A field description's closing glossary of codes ("Codes: 'un' a UN body ...; ..."), which
