@@ -88,7 +88,7 @@ def test_the_missing_context_is_in_the_data_and_in_the_chapters():
 
 
 def test_former_members_accounts_come_with_the_replies():
-    p3 = (ROOT / "chapters" / "p3-us-protection.md").read_text(encoding="utf-8")
+    p3 = (ROOT / "chapters" / "p3-us-custody.md").read_text(encoding="utf-8")
     for key in ("hrw-2005-05-no-exit", "hrw-2006-02-15-no-exit-responses",
                 "rand-2009-mek-in-iraq", "livingstone-2010-courting-disaster"):
         assert key in p3, f"p3 should cite {key}"

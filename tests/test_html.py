@@ -525,9 +525,9 @@ def test_disputes_page_links_each_question_to_a_register_entry_that_opens(page, 
 
 
 def test_a_renamed_chapter_keeps_its_old_address(built_html):
-    """Version 1.1.0 cited chapter 3 at chapters/p2-iranian-attacks.html; the page is now
-    p2-raids-and-missiles (the old name blamed Iran in the book's own voice). The old
-    address still opens and sends the reader to the chapter."""
+    """Version 1.1.0 cited chapter 3 at chapters/p2-iranian-attacks.html and chapter 4 at
+    p3-us-protection.html; the pages are now p2-raids-and-missiles and p3-us-custody (the old
+    names spoke in one side's voice). The old addresses still open and send the reader on."""
     import sys
 
     sys.path.insert(0, str(ROOT / "tools"))

@@ -1014,7 +1014,9 @@ def _complete_redirect(site: Path, title: str) -> None:
 # Pages renamed since a release: old address -> new (without .html). Version 1.1.0 was
 # cited at the old addresses, so each keeps a page that sends the reader on (review of
 # c60c8b1, #16: "iranian-attacks" named a perpetrator in the book's own voice).
-MOVED = {"chapters/p2-iranian-attacks": "chapters/p2-raids-and-missiles"}
+MOVED = {"chapters/p2-iranian-attacks": "chapters/p2-raids-and-missiles",
+         # "US protection" took the MEK's side of a disputed status (the chapter says custody)
+         "chapters/p3-us-protection": "chapters/p3-us-custody"}
 
 
 def _moved_pages(app, exception):
