@@ -476,7 +476,7 @@ def _keep_together_in_latex(app, doctree, docname):
         title = section.next_node(nodes.title)
         if title is not None and title.astext().strip() == CITE_TITLE:
             section.parent.insert(section.parent.index(section),
-                                  _raw("\\Needspace*{23\\baselineskip}"))
+                                  _raw("\\Needspace*{19\\baselineskip}"))
     for box in list(doctree.findall(nodes.Admonition)):
         # a box ("No chart of casualties", "Sources disagree") starts on a page with room for
         # all of it, up to a third of a page: no box split across pages for its last lines
