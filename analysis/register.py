@@ -325,9 +325,12 @@ class Register:
                             f"high {fmt_count(r['high'])}")
                 n, groups = int(r["n_claims"]), int(r["n_sources"])
                 # who gave them, so that an estimate resting on one side's figures says so
+                # (only figures: an account without a number, Tehran radio's 'heavy
+                # casualties' of 1994, gave none)
                 kinds = sorted({_label(SPEAKER, k) for k in mine.loc[
                     (mine["measure"].astype(str) == m)
-                    & (mine["group"].astype(str) == "residents"), "speaker_type"]})
+                    & (mine["group"].astype(str) == "residents")
+                    & (mine["qualifier"].astype(str) != "unquantified"), "speaker_type"]})
                 # a dash for the best says why: the parties disagree with no independent
                 # figure beside them, or no figure of the event may give it
                 nobest = "" if pd.notna(r["best"]) else (

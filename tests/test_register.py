@@ -359,3 +359,16 @@ def test_no_address_is_printed_cut_short():
     for url in urls:
         shown = _url_text(str(url))
         assert "…" not in shown and unquote(shown) == unquote(str(url)), (url, shown)
+
+
+def test_an_account_without_a_number_is_not_named_among_a_figures_speakers():
+    """Review of b007e09-b, #18: the 1994 missile strike read 'Killed: 0 (from 1 figure …,
+    given by: Iranian government, MEK / NCRI)', but Tehran radio gave no number ('heavy
+    casualties'); only the MEK's 0 is a figure."""
+    from analysis.register import Register
+
+    reg = Register()
+    e = next(e for e in reg.data.events.itertuples(index=False)
+             if e.event_id == "1994-11-01-scud-attack")
+    killed = next(line for line in reg._figures(e) if line.startswith("- Killed:"))
+    assert "given by: MEK / NCRI" in killed and "Iranian government" not in killed, killed
