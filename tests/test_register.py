@@ -371,4 +371,4 @@ def test_an_account_without_a_number_is_not_named_among_a_figures_speakers():
     e = next(e for e in reg.data.events.itertuples(index=False)
              if e.event_id == "1994-11-01-scud-attack")
     killed = next(line for line in reg._figures(e) if line.startswith("- Killed:"))
-    assert "given by: MEK / NCRI" in killed and "Iranian government" not in killed, killed
+    assert "given by: MEK \\/ NCRI)" in killed and "Iranian government" not in killed, killed
