@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -527,3 +528,23 @@ def test_the_data_page_lists_every_table_of_the_package():
     page = (ROOT / "chapters" / "data.md").read_text(encoding="utf-8")
     missing = [r["path"] for r in package["resources"] if f"{{datafile}}`{r['path']}`" not in page]
     assert missing == [], f"chapters/data.md does not offer {missing}"
+
+
+def test_data_notes_speak_to_readers_not_to_maintainers():
+    """Review of b007e09-b, #2: the register printed '(review of 6de8688, #1)', 'speaker
+    recoded from press to mek_ncri' and 'the claim's identifier still names the MEK'. The
+    notes and glosses every reader sees carry no review references, commit hashes or codes
+    (snake_case field names and values); changes.csv keeps the history."""
+    import glob
+
+    jargon = re.compile(r"review of [0-9a-f]{7}|\b[a-z]+_[a-z_]+\b|\brecoded\b")
+    found = []
+    for path in sorted(glob.glob(str(ROOT / "data" / "*.csv"))):
+        if path.endswith(("changes.csv", "naturalearth-boundaries.csv")):
+            continue
+        with open(path, newline="", encoding="utf-8") as fh:
+            for i, row in enumerate(csv.DictReader(fh), start=2):
+                for col in ("note", "notes", "gloss"):
+                    for m in jargon.finditer(row.get(col) or ""):
+                        found.append(f"{Path(path).name}:{i} {col}: {m.group(0)!r}")
+    assert not found, found[:20]
