@@ -258,9 +258,12 @@ def estimates(claims: pd.DataFrame, sources: pd.DataFrame,
     agree = el.groupby(keys, observed=True)["point"].transform("nunique") <= 1
     # a death one source gives as violent ('killed') and another as not ('died', e.g. a heart
     # attack in the police's account): the sources disagree on the cause, so the killed
-    # figures agree with each other but not with the other account
+    # figures agree with each other but not with the other account, and the died figures
+    # neither (review of b007e09-b, #1: the police's 'died' stood as the figure)
     died = set(c.loc[c["measure"].astype("string") == "died", "event_id"])
+    killed = set(c.loc[c["measure"].astype("string") == "killed", "event_id"])
     agree &= ~((el["measure"].astype("string") == "killed") & el["event_id"].isin(died))
+    agree &= ~((el["measure"].astype("string") == "died") & el["event_id"].isin(killed))
     el = el[has_independent | agree]
     top = (el.assign(dependent=~el["independent"])
            .sort_values(["dependent", "rank", "claim_date", "point"],

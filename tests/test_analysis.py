@@ -710,6 +710,8 @@ def test_a_death_given_as_killed_by_one_side_and_as_died_by_the_other_has_no_bes
     events = pd.DataFrame({"event_id": ["e"], "acting_party": ["other_government"]})
     est = derive.estimates(c, RANKED, events).set_index("measure")
     assert pd.isna(est.loc["killed", "best"]) and est.loc["killed", "low"] == 1
+    # nor is the other side's 'died' the figure (review of b007e09-b, #1)
+    assert pd.isna(est.loc["died", "best"]) and est.loc["died", "low"] == 1
     # without the other account, the one side's figure alone is its best
     alone = derive.estimates(c.iloc[:1], RANKED, events).iloc[0]
     assert alone["best"] == 1
