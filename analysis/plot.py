@@ -433,7 +433,6 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
     used = set()
     marks: list = []   # (axes, row, mark) of every source's figure: set apart once laid out
     rings: list = []   # (mark, ring) of a figure from a flagged source: the ring follows it
-    flagged_shown = False
     tabbed: set[str] = set()
     for ax, measure in zip(axes, measures):
         low, best, high = (f"{measure}_low", f"{measure}_best", f"{measure}_high")
@@ -469,9 +468,7 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
                 if bool(getattr(c, "flagged", False)):   # ringed, as in the residents charts
                     ring, = ax.plot([c.point], [y], ls="", marker="o", ms=10, mfc="none",
                                     mec="#555555", mew=0.9, zorder=3, label=FLAGGED_RING)
-                    ring.set_linestyle("none")
                     rings.append((mark, ring))
-                    flagged_shown = True
                 link(fig, mark, f"claim-{c.claim_id}", url,
                      f"{c.quoted}: {fmt_count(c.point)} {measure}"
                      f"{' (' + str(c.qualifier).replace('_', ' ') + ')' if open_ else ''}. "
@@ -508,10 +505,8 @@ def casualty_ranges(events: pd.DataFrame, claims: pd.DataFrame,
     handles += [Line2D([], [], marker=style.SOURCE_MARKERS[c][0], ls="",
                        color=style.SOURCE_MARKERS[c][1], label=c)
                 for c in style.SOURCE_MARKERS if c in used]
-    if flagged_shown:
-        handles.append(Line2D([], [], marker="o", ls="", markersize=9, markerfacecolor="none",
-                              markeredgecolor="#555555",
-                              label="ringed: a source flagged as unreliable"))
+    if rings:
+        handles.append(_flagged_key())
     fig.legend(handles=handles, loc="outside lower center", ncols=3)
     for _ in range(4):   # a row too crowded for its marks: a taller chart, then again
         if not _set_apart(fig, marks):
@@ -636,11 +631,16 @@ def population(pop: pd.DataFrame, start: pd.Timestamp | None = None,
         handles.append(Line2D([], [], color="#555555", lw=3, alpha=0.45,
                               label="faded bar: dated only to the year or month"))
     if data["source_key"].astype("string").isin(list(flagged)).any():
-        handles.append(Line2D([], [], marker="o", ls="", markersize=9, markerfacecolor="none",
-                              markeredgecolor="#555555",
-                              label="ringed: a source flagged as unreliable"))
+        handles.append(_flagged_key())
     fig.legend(handles=handles, loc="outside lower center", ncols=3)
     return fig
+
+
+def _flagged_key() -> Line2D:
+    """The legend's key to the dashed ring drawn round a flagged source's figure (casualty and
+    residents charts alike)."""
+    return Line2D([], [], marker="o", ls="", markersize=9, markerfacecolor="none",
+                  markeredgecolor="#555555", label="ringed: a source flagged as unreliable")
 
 
 INFERRED_SOURCE = "editors-inference"   # a zero the editors infer, no source's count
