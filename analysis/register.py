@@ -146,17 +146,12 @@ def _url_text(url: str) -> str:
     if not _ENCODED.search(url):
         return url
     parts = urlsplit(url)
-    kept, cut = [], False
-    for segment in parts.path.split("/"):
-        plain = unquote(segment)
-        if re.search(r"[^\x00-\u024f\u2010-\u2027]", plain):  # a word in another script
-            cut = True
-            break
-        kept.append(plain)  # a Latin word with an encoded dash or accent: decoded
-    shown = f"{parts.scheme}://{parts.netloc}{'/'.join(kept)}"
-    if cut:
+    path = unquote(parts.path)
+    if re.search(r"[^\x00-\u024f\u2010-\u2027]", path):  # words in another script: as is
         return url
-    return shown + (f"?{unquote(parts.query)}" if parts.query else "")
+    # a Latin word with an encoded dash or accent: decoded
+    return (f"{parts.scheme}://{parts.netloc}{path}"
+            + (f"?{unquote(parts.query)}" if parts.query else ""))
 
 
 def _url_md(url: str) -> str:
