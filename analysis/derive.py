@@ -260,10 +260,10 @@ def estimates(claims: pd.DataFrame, sources: pd.DataFrame,
     # attack in the police's account): the sources disagree on the cause, so the killed
     # figures agree with each other but not with the other account, and the died figures
     # neither (review of b007e09-b, #1: the police's 'died' stood as the figure)
-    died = set(c.loc[c["measure"].astype("string") == "died", "event_id"])
-    killed = set(c.loc[c["measure"].astype("string") == "killed", "event_id"])
-    agree &= ~((el["measure"].astype("string") == "killed") & el["event_id"].isin(died))
-    agree &= ~((el["measure"].astype("string") == "died") & el["event_id"].isin(killed))
+    measure = c["measure"].astype("string")
+    both = set(c.loc[measure == "died", "event_id"]) & set(c.loc[measure == "killed", "event_id"])
+    agree &= ~(el["measure"].astype("string").isin(["killed", "died"])
+               & el["event_id"].isin(both))
     el = el[has_independent | agree]
     top = (el.assign(dependent=~el["independent"])
            .sort_values(["dependent", "rank", "claim_date", "point"],

@@ -1003,12 +1003,18 @@ def _complete_redirect(site: Path, title: str) -> None:
     from html import escape
 
     url = escape(target.group(1))
-    index.write_text(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{escape(title)}</title>\n"
-        f'<meta http-equiv="refresh" content="0; url={url}">\n'
-        '<link rel="icon" href="_static/favicon.svg">\n</head>\n<body>\n'
-        f'<p><a href="{url}">Go to the book</a></p>\n</body>\n</html>\n', encoding="utf-8")
+    index.write_text(_redirect_page(
+        escape(title), url, '<link rel="icon" href="_static/favicon.svg">',
+        f'<a href="{url}">Go to the book</a>'), encoding="utf-8")
+
+
+def _redirect_page(title: str, url: str, head: str, body: str) -> str:
+    """A complete HTML document that sends the reader to ``url`` at once (title, url, head and
+    body given as HTML: escaped by the caller)."""
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{title}</title>\n"
+            f'<meta http-equiv="refresh" content="0; url={url}">\n'
+            f"{head}\n</head>\n<body>\n<p>{body}</p>\n</body>\n</html>\n")
 
 
 # Pages renamed since a release: old address -> new (without .html). Version 1.1.0 was
@@ -1034,13 +1040,9 @@ def _moved_pages(app, exception):
         title = re.search(r"<title>(.*?)</title>", target.read_text(encoding="utf-8"), re.S)
         url = escape(Path(os.path.relpath(target, (site / old).parent)).as_posix())
         name = title.group(1).strip() if title else new
-        (site / f"{old}.html").write_text(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>Moved: {name}</title>\n"
-            f'<meta http-equiv="refresh" content="0; url={url}">\n'
-            f'<link rel="canonical" href="{url}">\n</head>\n<body>\n'
-            f'<p>This chapter has moved to <a href="{url}">{name}</a>.</p>\n'
-            "</body>\n</html>\n", encoding="utf-8")
+        (site / f"{old}.html").write_text(_redirect_page(
+            f"Moved: {name}", url, f'<link rel="canonical" href="{url}">',
+            f'This chapter has moved to <a href="{url}">{name}</a>.'), encoding="utf-8")
 
 
 def _bookcitation_directive():
